@@ -1,0 +1,42 @@
+# Shared build settings: warnings, ccache, sanitizers, dependencies, helpers.
+
+find_program(SPANLINE_CCACHE ccache)
+if(SPANLINE_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${SPANLINE_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${SPANLINE_CCACHE})
+endif()
+
+add_compile_options(-Wall -Wextra)
+if(SPANLINE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(Protobuf REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+find_package(ZLIB REQUIRED)
+find_package(GTest REQUIRED)
+if(SPANLINE_BENCH AND NOT SPANLINE_SANITIZE AND NOT SPANLINE_FUZZ)
+  find_package(benchmark REQUIRED)
+endif()
+include(GoogleTest)
+
+# Test prefix distinguishes the sanitizer build's tests in the combined ctest run.
+if(SPANLINE_SANITIZE)
+  set(SPANLINE_TEST_PREFIX "asan.")
+else()
+  set(SPANLINE_TEST_PREFIX "")
+endif()
+
+# spanline_unit_tests(<target> <sources...> LIBS <libs...>)
+# One gtest binary; each test case becomes one ctest test labelled "unit".
+function(spanline_unit_tests target)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  add_executable(${target} ${ARG_UNPARSED_ARGUMENTS})
+  target_link_libraries(${target} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  gtest_discover_tests(${target} TEST_PREFIX "${SPANLINE_TEST_PREFIX}" DISCOVERY_MODE PRE_TEST
+                       PROPERTIES LABELS unit TIMEOUT 120)
+endfunction()

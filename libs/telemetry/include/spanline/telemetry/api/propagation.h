@@ -1,0 +1,111 @@
+// Text-map propagation: W3C traceparent/tracestate, W3C baggage, B3 (single
+// and multi header), composites, and the OTEL_PROPAGATORS selection.
+//
+// Extraction never fails: malformed input yields the context it was given
+// (W3C §3.2.2: "the vendor SHOULD ignore it and start a new trace").
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spanline/telemetry/api/context.h"
+
+namespace spanline::telemetry {
+
+// Reads headers from a carrier. Header names are case-insensitive; callers
+// pass lowercase names and implementations compare case-insensitively.
+class TextMapGetter {
+ public:
+  virtual ~TextMapGetter() = default;
+  // All values of the header, in order (several headers of one name are one list).
+  virtual std::vector<std::string_view> get_all(std::string_view name) const = 0;
+  // The first value, if any.
+  std::optional<std::string_view> get(std::string_view name) const {
+    auto all = get_all(name);
+    if (all.empty()) return std::nullopt;
+    return all.front();
+  }
+};
+
+class TextMapSetter {
+ public:
+  virtual ~TextMapSetter() = default;
+  // Replaces any existing value of the header.
+  virtual void set(std::string_view name, std::string_view value) = 0;
+};
+
+class TextMapPropagator {
+ public:
+  virtual ~TextMapPropagator() = default;
+  // Returns `context` with what the carrier holds; unchanged if nothing valid.
+  virtual Context extract(const TextMapGetter& carrier, const Context& context) const = 0;
+  virtual void inject(const Context& context, TextMapSetter& carrier) const = 0;
+  // Header names this propagator reads and writes (lowercase).
+  virtual std::vector<std::string> fields() const = 0;
+};
+
+// ---- W3C traceparent codec (used by the W3C propagator, exposed for tests) ----
+
+// Parses a traceparent value. Version 00 must be exactly 55 characters; a
+// higher version (not ff) is parsed by the first 55 characters and must be
+// followed by nothing or '-' (forward compatibility, §3.2.4). Lowercase hex
+// only; all-zero ids invalid. Returns a remote SpanContext without tracestate.
+std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept;
+// "00-<trace>-<span>-<flags>"; `out` must hold 55 characters.
+void format_traceparent(const SpanContext& context, char* out) noexcept;
+std::string format_traceparent(const SpanContext& context);
+
+class W3CTraceContextPropagator final : public TextMapPropagator {
+ public:
+  Context extract(const TextMapGetter& carrier, const Context& context) const override;
+  void inject(const Context& context, TextMapSetter& carrier) const override;
+  std::vector<std::string> fields() const override;
+};
+
+class W3CBaggagePropagator final : public TextMapPropagator {
+ public:
+  Context extract(const TextMapGetter& carrier, const Context& context) const override;
+  void inject(const Context& context, TextMapSetter& carrier) const override;
+  std::vector<std::string> fields() const override;
+};
+
+// B3: `single` writes the one `b3` header; otherwise X-B3-* headers. Extraction
+// accepts both forms (single first).
+class B3Propagator final : public TextMapPropagator {
+ public:
+  explicit B3Propagator(bool single) : single_(single) {}
+  Context extract(const TextMapGetter& carrier, const Context& context) const override;
+  void inject(const Context& context, TextMapSetter& carrier) const override;
+  std::vector<std::string> fields() const override;
+
+ private:
+  bool single_;
+};
+
+class CompositePropagator final : public TextMapPropagator {
+ public:
+  explicit CompositePropagator(std::vector<std::unique_ptr<TextMapPropagator>> parts)
+      : parts_(std::move(parts)) {}
+  Context extract(const TextMapGetter& carrier, const Context& context) const override;
+  void inject(const Context& context, TextMapSetter& carrier) const override;
+  std::vector<std::string> fields() const override;
+
+ private:
+  std::vector<std::unique_ptr<TextMapPropagator>> parts_;
+};
+
+// Builds the propagator named by a comma-separated OTEL_PROPAGATORS value:
+// tracecontext, baggage, b3, b3multi, none. Empty → "tracecontext,baggage".
+// Unknown names are skipped and reported in `unknown` (if given).
+std::unique_ptr<TextMapPropagator> make_propagator(std::string_view names,
+                                                   std::vector<std::string>* unknown = nullptr);
+
+// The process-wide propagator: set once at startup (sdk::init does it from
+// the environment); defaults to tracecontext,baggage.
+const TextMapPropagator& global_propagator() noexcept;
+void set_global_propagator(std::unique_ptr<TextMapPropagator> propagator);
+
+}  // namespace spanline::telemetry

@@ -1,0 +1,53 @@
+// OTLP span exporter over gRPC, HTTP/protobuf or HTTP/JSON
+// (OpenTelemetry protocol exporter spec). No Boost or gRPC in this header.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spanline/telemetry/sdk/span_exporter.h"
+
+namespace spanline::telemetry {
+
+enum class OtlpProtocol { kGrpc, kHttpProtobuf, kHttpJson };
+
+struct OtlpRetryOptions {
+  bool enabled = true;
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{5000};
+  double multiplier = 1.5;
+  // Total attempts including the first one.
+  int max_attempts = 5;
+};
+
+struct OtlpExporterOptions {
+  OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
+  // gRPC: "http://host:port" or "https://host:port" (or "host:port").
+  // HTTP: the full URL spans are POSTed to, e.g. "http://localhost:4318/v1/traces".
+  std::string endpoint;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Deadline of one attempt; the batch deadline bounds all attempts.
+  std::chrono::milliseconds timeout{10000};
+  bool gzip = false;
+  // gRPC: plaintext even for a scheme-less endpoint. HTTP: the URL scheme rules.
+  bool insecure = false;
+  OtlpRetryOptions retry;
+
+  // From OTEL_EXPORTER_OTLP_{,TRACES_}{ENDPOINT,HEADERS,TIMEOUT,COMPRESSION,
+  // INSECURE,PROTOCOL}; the signal-specific variable wins, and a generic
+  // endpoint gets "/v1/traces" appended for HTTP. Defaults per spec:
+  // http/protobuf to http://localhost:4318/v1/traces, gRPC to
+  // http://localhost:4317. Malformed values keep the default and are
+  // reported in `warnings`.
+  static OtlpExporterOptions from_env(std::vector<std::string>* warnings = nullptr);
+  // Empty when valid, else what is wrong (bad endpoint URL, zero timeout...).
+  std::string validate() const;
+};
+
+// Throws std::invalid_argument when options.validate() fails.
+std::unique_ptr<SpanExporter> make_otlp_exporter(OtlpExporterOptions options);
+
+}  // namespace spanline::telemetry

@@ -1,0 +1,84 @@
+// Span: the handle code holds while an operation runs. Move-only; ends itself
+// when destroyed (RAII) unless ended explicitly. A non-recording span (not
+// sampled, SDK disabled, default-constructed) carries only its SpanContext
+// and every mutator is a cheap no-op.
+//
+// Thread rules: one span is used by one thread at a time (hand it over with
+// std::move); ending hands the data to the processors.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "spanline/telemetry/api/context.h"
+#include "spanline/telemetry/sdk/span_data.h"
+
+namespace spanline::telemetry {
+
+namespace detail {
+struct ProviderState;
+}
+
+class Span {
+ public:
+  Span() noexcept = default;
+  // A non-recording span that only carries `context` (e.g. to propagate a
+  // remote parent when the SDK is disabled).
+  explicit Span(const SpanContext& context) noexcept : context_(context) {}
+  Span(Span&& other) noexcept;
+  Span& operator=(Span&& other) noexcept;
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+  ~Span() { end(); }
+
+  const SpanContext& context() const noexcept { return context_; }
+  bool is_recording() const noexcept { return data_ != nullptr; }
+
+  // Sets or replaces an attribute. Beyond the attribute count limit new keys
+  // are dropped (and counted); string values are cut to the length limit.
+  void set_attribute(std::string_view key, AttributeValue value);
+  template <typename T>
+    requires(!std::is_same_v<std::decay_t<T>, AttributeValue>)
+  void set_attribute(std::string_view key, T&& value) {
+    if (data_) set_attribute(key, attr(std::forward<T>(value)));
+  }
+  void add_event(std::string_view name, std::vector<Attribute> attributes = {},
+                 std::uint64_t time_unix_nano = 0);
+  void add_link(const SpanContext& context, std::vector<Attribute> attributes = {});
+  // Per spec: Ok is final; Unset never overrides; the message is kept for
+  // Error only.
+  void set_status(StatusCode code, std::string_view message = {});
+  void update_name(std::string_view name);
+  // Adds an "exception" event with exception.type / exception.message
+  // (semantic conventions). Does not change the status.
+  void record_exception(const std::exception& error);
+  void record_exception(std::string_view type, std::string_view message,
+                        std::string_view stacktrace = {});
+
+  // Ends the span at `end_unix_nano` (0 → now). Later calls are no-ops.
+  void end(std::uint64_t end_unix_nano = 0) noexcept;
+
+  // `parent` with this span as the active span: pass it to children and to
+  // outgoing requests.
+  Context context_for_children(const Context& parent = Context::current()) const {
+    return parent.with_span(context_);
+  }
+
+  // Read access for tests and instrumentation (null when not recording).
+  const SpanData* data() const noexcept { return data_.get(); }
+
+ private:
+  friend class Tracer;
+  Span(const SpanContext& context, std::unique_ptr<SpanData> data,
+       detail::ProviderState* provider) noexcept
+      : context_(context), data_(std::move(data)), provider_(provider) {}
+
+  SpanContext context_;
+  std::unique_ptr<SpanData> data_;
+  detail::ProviderState* provider_ = nullptr;
+};
+
+}  // namespace spanline::telemetry

@@ -1,0 +1,93 @@
+// SpanData: a finished (or in-progress) span as processors and exporters see
+// it. It is also the in-memory model the collector and traceview decode OTLP
+// into, so it carries its own resource and scope.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spanline/telemetry/api/attribute.h"
+#include "spanline/telemetry/api/ids.h"
+#include "spanline/telemetry/sdk/resource.h"
+
+namespace spanline::telemetry {
+
+// Values match OTLP Span.SpanKind.
+enum class SpanKind : std::uint8_t {
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5,
+};
+const char* to_string(SpanKind kind) noexcept;
+
+// Values match OTLP Status.StatusCode.
+enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
+const char* to_string(StatusCode code) noexcept;
+
+struct InstrumentationScope {
+  std::string name;
+  std::string version;
+  std::string schema_url;
+  std::vector<Attribute> attributes;
+  friend bool operator==(const InstrumentationScope&, const InstrumentationScope&) = default;
+};
+
+struct SpanEvent {
+  std::uint64_t time_unix_nano = 0;
+  std::string name;
+  std::vector<Attribute> attributes;
+  std::uint32_t dropped_attributes_count = 0;
+  friend bool operator==(const SpanEvent&, const SpanEvent&) = default;
+};
+
+struct SpanLink {
+  TraceId trace_id;
+  SpanId span_id;
+  std::string trace_state;  // W3C header form
+  std::uint8_t trace_flags = 0;
+  bool is_remote = false;
+  std::vector<Attribute> attributes;
+  std::uint32_t dropped_attributes_count = 0;
+  friend bool operator==(const SpanLink&, const SpanLink&) = default;
+};
+
+struct SpanStatus {
+  StatusCode code = StatusCode::kUnset;
+  std::string message;
+  friend bool operator==(const SpanStatus&, const SpanStatus&) = default;
+};
+
+struct SpanData {
+  TraceId trace_id;
+  SpanId span_id;
+  SpanId parent_span_id;       // all-zero for a root span
+  std::string trace_state;     // W3C header form
+  std::uint8_t trace_flags = 0;
+  bool parent_is_remote = false;
+  // OTLP Span.flags bit 8: whether parent_is_remote is known. Spans we record
+  // always know it; decoded spans keep what the wire said.
+  bool has_remote_flag = true;
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = 0;
+  std::vector<Attribute> attributes;
+  std::uint32_t dropped_attributes_count = 0;
+  std::vector<SpanEvent> events;
+  std::uint32_t dropped_events_count = 0;
+  std::vector<SpanLink> links;
+  std::uint32_t dropped_links_count = 0;
+  SpanStatus status;
+  std::shared_ptr<const Resource> resource;
+  std::shared_ptr<const InstrumentationScope> scope;
+
+  // Field-by-field equality, resource and scope compared by value.
+  friend bool operator==(const SpanData& a, const SpanData& b);
+};
+
+}  // namespace spanline::telemetry

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing spanline needs: Debian 12 packages (apt-get)
+# and the npm packages of the interop tests. Idempotent: does nothing when all is present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+debs=(
+  cmake ninja-build g++ clang-14 libclang-rt-14-dev ccache pkg-config make
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest
+)
+# Node.js may come from another apt source already; only ask Debian for it when absent.
+command -v node >/dev/null || debs+=(nodejs)
+command -v npm >/dev/null || debs+=(npm)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages of the interop tests (the OpenTelemetry JS SDK as an independent peer).
+if [ -f "$here/tests/interop/package.json" ] && [ ! -d "$here/tests/interop/node_modules" ]; then
+  echo "install-deps: npm install in tests/interop"
+  (cd "$here/tests/interop" && npm install --no-audit --no-fund --loglevel=error)
+fi
