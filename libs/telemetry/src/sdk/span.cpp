@@ -1,0 +1,174 @@
+#include "spanline/telemetry/sdk/span.h"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <typeinfo>
+
+#include "sdk/provider_state.h"
+
+namespace spanline::telemetry {
+namespace detail {
+
+void truncate_string(std::string& s, std::size_t max_length) {
+  if (s.size() <= max_length) return;
+  std::size_t cut = max_length;
+  // Step back over UTF-8 continuation bytes so the result stays valid text.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+}
+
+void truncate_value(AttributeValue& value, std::size_t max_length) {
+  if (max_length == SpanLimits::kUnlimited) return;
+  if (auto* s = std::get_if<std::string>(&value)) {
+    truncate_string(*s, max_length);
+  } else if (auto* v = std::get_if<std::vector<std::string>>(&value)) {
+    for (auto& item : *v) truncate_string(item, max_length);
+  }
+}
+
+bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
+                 std::size_t count_limit, std::size_t value_length) {
+  truncate_value(value, value_length);
+  for (auto& a : attrs) {
+    if (a.key == key) {
+      a.value = std::move(value);
+      return true;
+    }
+  }
+  if (attrs.size() >= count_limit) return false;
+  attrs.push_back({std::string(key), std::move(value)});
+  return true;
+}
+
+void ProviderState::end_span(std::unique_ptr<SpanData> data) noexcept {
+  counters.spans_ended.add();
+  const std::size_t n = processors.size();
+  if (n == 0) return;
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    try {
+      processors[i]->on_end(std::make_unique<SpanData>(*data));
+    } catch (...) {
+      counters.spans_dropped.add();
+    }
+  }
+  processors[n - 1]->on_end(std::move(data));
+}
+
+}  // namespace detail
+
+namespace {
+
+std::vector<Attribute> limit_attributes(std::vector<Attribute> in, std::size_t count_limit,
+                                        std::size_t value_length, std::uint32_t& dropped) {
+  std::vector<Attribute> out;
+  out.reserve(std::min(in.size(), count_limit));
+  for (auto& a : in) {
+    if (!detail::set_limited(out, a.key, std::move(a.value), count_limit, value_length))
+      ++dropped;
+  }
+  return out;
+}
+
+std::string demangle(const char* name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  if (status != 0 || out == nullptr) return name;
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+}  // namespace
+
+Span::Span(Span&& other) noexcept
+    : context_(std::move(other.context_)),
+      data_(std::move(other.data_)),
+      provider_(other.provider_) {}
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    end();
+    context_ = std::move(other.context_);
+    data_ = std::move(other.data_);
+    provider_ = other.provider_;
+  }
+  return *this;
+}
+
+void Span::set_attribute(std::string_view key, AttributeValue value) {
+  if (!data_) return;
+  const auto& l = provider_->limits;
+  if (!detail::set_limited(data_->attributes, key, std::move(value), l.attribute_count,
+                           l.attribute_value_length))
+    ++data_->dropped_attributes_count;
+}
+
+void Span::add_event(std::string_view name, std::vector<Attribute> attributes,
+                     std::uint64_t time_unix_nano) {
+  if (!data_) return;
+  const auto& l = provider_->limits;
+  if (data_->events.size() >= l.event_count) {
+    ++data_->dropped_events_count;
+    return;
+  }
+  SpanEvent e;
+  e.time_unix_nano = time_unix_nano ? time_unix_nano : provider_->now();
+  e.name = std::string(name);
+  e.attributes = limit_attributes(std::move(attributes), l.event_attribute_count,
+                                  l.attribute_value_length, e.dropped_attributes_count);
+  data_->events.push_back(std::move(e));
+}
+
+void Span::add_link(const SpanContext& context, std::vector<Attribute> attributes) {
+  if (!data_ || !context.is_valid()) return;
+  const auto& l = provider_->limits;
+  if (data_->links.size() >= l.link_count) {
+    ++data_->dropped_links_count;
+    return;
+  }
+  SpanLink link;
+  link.trace_id = context.trace_id();
+  link.span_id = context.span_id();
+  link.trace_state = context.trace_state().to_header();
+  link.trace_flags = context.trace_flags().bits();
+  link.is_remote = context.is_remote();
+  link.attributes = limit_attributes(std::move(attributes), l.link_attribute_count,
+                                     l.attribute_value_length, link.dropped_attributes_count);
+  data_->links.push_back(std::move(link));
+}
+
+void Span::set_status(StatusCode code, std::string_view message) {
+  if (!data_ || code == StatusCode::kUnset) return;
+  if (data_->status.code == StatusCode::kOk) return;  // Ok is final (trace API spec, SetStatus)
+  data_->status.code = code;
+  data_->status.message = code == StatusCode::kError ? std::string(message) : std::string();
+}
+
+void Span::update_name(std::string_view name) {
+  if (data_) data_->name = std::string(name);
+}
+
+void Span::record_exception(const std::exception& error) {
+  if (!data_) return;
+  record_exception(demangle(typeid(error).name()), error.what());
+}
+
+void Span::record_exception(std::string_view type, std::string_view message,
+                            std::string_view stacktrace) {
+  if (!data_) return;
+  std::vector<Attribute> attrs;
+  attrs.push_back({"exception.type", std::string(type)});
+  attrs.push_back({"exception.message", std::string(message)});
+  if (!stacktrace.empty()) attrs.push_back({"exception.stacktrace", std::string(stacktrace)});
+  add_event("exception", std::move(attrs));
+}
+
+void Span::end(std::uint64_t end_unix_nano) noexcept {
+  if (!data_) return;
+  auto end = end_unix_nano ? end_unix_nano : provider_->now();
+  data_->end_unix_nano = end < data_->start_unix_nano ? data_->start_unix_nano : end;
+  provider_->end_span(std::move(data_));
+}
+
+}  // namespace spanline::telemetry
