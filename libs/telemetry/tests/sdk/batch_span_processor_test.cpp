@@ -1,0 +1,179 @@
+#include "spanline/telemetry/sdk/batch_span_processor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "spanline/telemetry/sdk/counters.h"
+#include "spanline/telemetry/sdk/tracer.h"
+#include "test_exporter.h"
+
+namespace spanline::telemetry {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RecordingExporter;
+
+std::unique_ptr<SpanData> sampled_span(const std::string& name = "s") {
+  auto d = std::make_unique<SpanData>();
+  d->name = name;
+  d->trace_flags = TraceFlags::kSampled;
+  return d;
+}
+
+struct Bsp {
+  explicit Bsp(BatchSpanProcessorOptions o) {
+    processor = std::make_unique<BatchSpanProcessor>(std::make_unique<RecordingExporter>(shared), o);
+  }
+  std::shared_ptr<RecordingExporter::Shared> shared = std::make_shared<RecordingExporter::Shared>();
+  std::unique_ptr<BatchSpanProcessor> processor;
+};
+
+TEST(BatchSpanProcessor, ExportsFullBatchWithoutWaitingForTimer) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 10});
+  for (int i = 0; i < 10; ++i) b.processor->on_end(sampled_span());
+  ASSERT_TRUE(b.shared->wait_for(10, 10s));
+  std::lock_guard lock(b.shared->mu);
+  EXPECT_EQ(b.shared->batch_sizes.front(), 10u);
+}
+
+TEST(BatchSpanProcessor, TimerExportsPartialBatch) {
+  Bsp b({.schedule_delay = 20ms, .max_queue_size = 100, .max_export_batch_size = 50});
+  b.processor->on_end(sampled_span());
+  EXPECT_TRUE(b.shared->wait_for(1, 10s));
+}
+
+TEST(BatchSpanProcessor, BatchesNeverExceedMaxExportBatchSize) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 1000, .max_export_batch_size = 7});
+  for (int i = 0; i < 100; ++i) b.processor->on_end(sampled_span());
+  ASSERT_TRUE(b.processor->force_flush(Clock::now() + 10s));
+  std::lock_guard lock(b.shared->mu);
+  EXPECT_EQ(b.shared->spans.size(), 100u);
+  for (auto n : b.shared->batch_sizes) EXPECT_LE(n, 7u);
+}
+
+TEST(BatchSpanProcessor, UnsampledSpansAreNotExported) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 10, .max_export_batch_size = 5});
+  auto d = sampled_span();
+  d->trace_flags = 0;
+  b.processor->on_end(std::move(d));
+  ASSERT_TRUE(b.processor->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(b.shared->count(), 0u);
+}
+
+TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 8, .max_export_batch_size = 8,
+         .export_timeout = 60s});
+  b.shared->delay = 60s;  // the exporter hangs: the queue cannot drain
+  const auto before = SdkCounters::instance().snapshot().spans_dropped;
+  for (int i = 0; i < 100; ++i) b.processor->on_end(sampled_span());
+  // 8 sit in the queue or in the hung export; the other 92 were dropped.
+  EXPECT_EQ(b.processor->dropped(), 92u);
+  EXPECT_EQ(SdkCounters::instance().snapshot().spans_dropped - before, 92u);
+  // Shutdown returns by its deadline although the exporter hangs.
+  EXPECT_FALSE(b.processor->shutdown(Clock::now() + 100ms));
+}
+
+TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueued) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+  for (int i = 0; i < 3; ++i) b.processor->on_end(sampled_span(std::to_string(i)));
+  EXPECT_TRUE(b.processor->force_flush(Clock::now() + 10s));
+  std::lock_guard lock(b.shared->mu);
+  ASSERT_EQ(b.shared->spans.size(), 3u);
+  EXPECT_EQ(b.shared->spans[2].name, "2");
+  EXPECT_GE(b.shared->flushes, 1);
+}
+
+TEST(BatchSpanProcessor, ForceFlushReturnsFalseByDeadlineWhenExporterHangs) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+  b.shared->delay = 60s;
+  b.processor->on_end(sampled_span());
+  EXPECT_FALSE(b.processor->force_flush(Clock::now() + 50ms));
+  EXPECT_FALSE(b.processor->shutdown(Clock::now() + 50ms));
+  // shutdown() aborted the hung export through exporter->shutdown().
+  EXPECT_EQ(b.shared->shutdowns, 1);
+}
+
+TEST(BatchSpanProcessor, ShutdownDrainsThenRejects) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+  for (int i = 0; i < 5; ++i) b.processor->on_end(sampled_span());
+  EXPECT_TRUE(b.processor->shutdown(Clock::now() + 10s));
+  EXPECT_EQ(b.shared->count(), 5u);
+  EXPECT_EQ(b.shared->shutdowns, 1);
+  b.processor->on_end(sampled_span());
+  EXPECT_EQ(b.processor->dropped(), 1u);
+  EXPECT_TRUE(b.processor->shutdown(Clock::now() + 10s));  // twice is fine
+  EXPECT_TRUE(b.processor->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(b.shared->shutdowns, 1);
+}
+
+TEST(BatchSpanProcessor, ManyThreadsLoseNothingWhenQueueIsLargeEnough) {
+  Bsp b({.schedule_delay = 5ms, .max_queue_size = 40000, .max_export_batch_size = 512});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5000; ++i) b.processor->on_end(sampled_span());
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(b.processor->shutdown(Clock::now() + 30s));
+  EXPECT_EQ(b.shared->count(), 20000u);
+  EXPECT_EQ(b.processor->dropped(), 0u);
+}
+
+TEST(BatchSpanProcessor, ValidateRejectsZeroes) {
+  EXPECT_FALSE(BatchSpanProcessorOptions{.max_queue_size = 0}.validate().empty());
+  EXPECT_FALSE(BatchSpanProcessorOptions{.max_export_batch_size = 0}.validate().empty());
+  EXPECT_FALSE(BatchSpanProcessorOptions{.schedule_delay = 0ms}.validate().empty());
+  EXPECT_TRUE(BatchSpanProcessorOptions{}.validate().empty());
+  EXPECT_THROW(BatchSpanProcessor(std::make_unique<RecordingExporter>(
+                                      std::make_shared<RecordingExporter::Shared>()),
+                                  {.max_queue_size = 0}),
+               std::invalid_argument);
+}
+
+TEST(BatchSpanProcessor, BatchLargerThanQueueIsClamped) {
+  Bsp b({.schedule_delay = 60s, .max_queue_size = 4, .max_export_batch_size = 100});
+  for (int i = 0; i < 4; ++i) b.processor->on_end(sampled_span());
+  // Reaching the (clamped) batch size of 4 wakes the worker without the timer.
+  EXPECT_TRUE(b.shared->wait_for(4, 10s));
+}
+
+TEST(BatchSpanProcessor, OptionsFromEnv) {
+  setenv("OTEL_BSP_SCHEDULE_DELAY", "250", 1);
+  setenv("OTEL_BSP_MAX_QUEUE_SIZE", "4096", 1);
+  setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "abc", 1);
+  setenv("OTEL_BSP_EXPORT_TIMEOUT", " 1000 ", 1);
+  std::vector<std::string> warnings;
+  auto o = BatchSpanProcessorOptions::from_env(&warnings);
+  EXPECT_EQ(o.schedule_delay, 250ms);
+  EXPECT_EQ(o.max_queue_size, 4096u);
+  EXPECT_EQ(o.max_export_batch_size, 512u);
+  EXPECT_EQ(o.export_timeout, 1000ms);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), std::string::npos);
+  setenv("OTEL_BSP_MAX_QUEUE_SIZE", "0", 1);
+  warnings.clear();
+  o = BatchSpanProcessorOptions::from_env(&warnings);
+  EXPECT_EQ(o.max_queue_size, 2048u);  // invalid combination → all defaults
+  EXPECT_EQ(warnings.size(), 2u);
+  for (auto* v : {"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE",
+                  "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_EXPORT_TIMEOUT"})
+    unsetenv(v);
+}
+
+TEST(BatchSpanProcessor, EndToEndThroughTracer) {
+  auto shared = std::make_shared<RecordingExporter::Shared>();
+  TracerProviderOptions o;
+  o.resource = std::make_shared<const Resource>();
+  o.processors.push_back(std::make_unique<BatchSpanProcessor>(
+      std::make_unique<RecordingExporter>(shared), BatchSpanProcessorOptions{}));
+  TracerProvider provider(std::move(o));
+  for (int i = 0; i < 10; ++i) provider.get_tracer("t").start_span("s").end();
+  EXPECT_TRUE(provider.force_flush(Clock::now() + 10s));
+  EXPECT_EQ(shared->count(), 10u);
+  EXPECT_TRUE(provider.shutdown(Clock::now() + 10s));
+}
+
+}  // namespace
+}  // namespace spanline::telemetry
