@@ -1,0 +1,144 @@
+// SDK micro-benchmarks: span start/end costs and propagation. Figures only;
+// bars live in the issue and the closing notes, never in asserts.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <string>
+
+#include "spanline/telemetry/api/propagation.h"
+#include "spanline/telemetry/sdk/batch_span_processor.h"
+#include "spanline/telemetry/sdk/tracer.h"
+
+namespace st = spanline::telemetry;
+
+namespace {
+
+// Discards batches: measures the SDK side of the pipeline only.
+class NullExporter final : public st::SpanExporter {
+ public:
+  st::ExportResult export_spans(std::span<const std::unique_ptr<st::SpanData>>,
+                                st::Deadline) noexcept override {
+    return st::ExportResult::kSuccess;
+  }
+};
+
+std::unique_ptr<st::TracerProvider> make_provider(std::unique_ptr<st::Sampler> sampler) {
+  st::TracerProviderOptions o;
+  // The OpenTelemetry spec benchmark resource.
+  o.resource = std::make_shared<const st::Resource>(std::vector<st::Attribute>{
+      {"service.name", std::string("benchmark-service")},
+      {"service.version", std::string("1.0.0")},
+      {"service.instance.id", std::string("627cc493-f310-47de-96bd-71410b7dec09")}});
+  o.sampler = std::move(sampler);
+  st::BatchSpanProcessorOptions bsp;
+  bsp.max_queue_size = 1 << 16;
+  bsp.schedule_delay = std::chrono::milliseconds(100);
+  o.processors.push_back(
+      std::make_unique<st::BatchSpanProcessor>(std::make_unique<NullExporter>(), bsp));
+  return std::make_unique<st::TracerProvider>(std::move(o));
+}
+
+// 10 attributes with 20-character keys and values (the spec's benchmark span).
+const std::vector<std::pair<std::string, std::string>>& spec_attributes() {
+  static const auto attrs = [] {
+    std::vector<std::pair<std::string, std::string>> a;
+    for (int i = 0; i < 10; ++i) {
+      char key[32], value[32];
+      std::snprintf(key, sizeof key, "attribute_key_%06d", i);
+      std::snprintf(value, sizeof value, "attribute_val_%06d", i);
+      a.emplace_back(key, value);
+    }
+    return a;
+  }();
+  return attrs;
+}
+
+void BM_SpecRecordedSpan(benchmark::State& state) {
+  auto provider = make_provider(st::make_always_on_sampler());
+  auto& tracer = provider->get_tracer("bench");
+  const st::Context root;
+  const auto& attrs = spec_attributes();
+  for (auto _ : state) {
+    auto span = tracer.start_span("benchmark-span", {.parent = &root});
+    for (const auto& [k, v] : attrs) span.set_attribute(k, v);
+    span.end();
+  }
+  state.SetItemsProcessed(state.iterations());
+  provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
+}
+BENCHMARK(BM_SpecRecordedSpan)->MinTime(2.0)->UseRealTime();
+
+void BM_SpanMinimal(benchmark::State& state) {
+  auto provider = make_provider(st::make_always_on_sampler());
+  auto& tracer = provider->get_tracer("bench");
+  const st::Context root;
+  for (auto _ : state) {
+    auto span = tracer.start_span("span", {.parent = &root});
+    span.end();
+  }
+  state.SetItemsProcessed(state.iterations());
+  provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
+}
+BENCHMARK(BM_SpanMinimal)->MinTime(1.0)->UseRealTime();
+
+void BM_SpanUnsampled(benchmark::State& state) {
+  auto provider = make_provider(st::make_always_off_sampler());
+  auto& tracer = provider->get_tracer("bench");
+  const st::Context root;
+  for (auto _ : state) {
+    auto span = tracer.start_span("span", {.parent = &root});
+    span.end();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SpanUnsampled)->MinTime(1.0)->UseRealTime();
+
+void BM_SpanDisabledSdk(benchmark::State& state) {
+  st::TracerProviderOptions o;
+  o.disabled = true;
+  st::TracerProvider provider(std::move(o));
+  auto& tracer = provider.get_tracer("bench");
+  const st::Context root;
+  for (auto _ : state) {
+    auto span = tracer.start_span("span", {.parent = &root});
+    span.set_attribute("k", 1);
+    span.end();
+  }
+}
+BENCHMARK(BM_SpanDisabledSdk)->MinTime(0.5)->UseRealTime();
+
+// A header carrier as an HTTP layer would hand over: a small sorted map.
+class MapCarrier final : public st::TextMapGetter, public st::TextMapSetter {
+ public:
+  std::vector<std::string_view> get_all(std::string_view name) const override {
+    auto it = headers.find(name);
+    if (it == headers.end()) return {};
+    return {it->second};
+  }
+  void set(std::string_view name, std::string_view value) override {
+    headers[std::string(name)].assign(value);
+  }
+  std::map<std::string, std::string, std::less<>> headers;
+};
+
+void BM_TraceparentRoundTrip(benchmark::State& state) {
+  st::W3CTraceContextPropagator propagator;
+  MapCarrier in;
+  in.headers["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  in.headers["tracestate"] = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+  MapCarrier out;
+  out.headers["traceparent"].reserve(64);
+  out.headers["tracestate"].reserve(64);
+  const st::Context empty;
+  for (auto _ : state) {
+    st::Context ctx = propagator.extract(in, empty);
+    propagator.inject(ctx, out);
+    benchmark::DoNotOptimize(out.headers);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TraceparentRoundTrip)->MinTime(1.0)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
