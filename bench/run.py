@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Runs every spanline benchmark and writes build/bench/results.json.
+
+Each figure is {"name", "value", "unit"}; the table printed at the end is the
+same data. Figures are measured, never asserted: the bars they are compared
+with live in the issues and the closing notes.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def cores():
+    return sorted(os.sched_getaffinity(0))
+
+
+def pin(core):
+    """taskset prefix pinning a command to one core (none if unavailable)."""
+    return ["taskset", "-c", str(core)] if core is not None else []
+
+
+def run_gbench(binary, core):
+    out = subprocess.run(pin(core) + [binary, "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    return {b["name"].split("/")[0]: b for b in json.loads(out)["benchmarks"]}
+
+
+def ns(b):
+    unit = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
+    return b["real_time"] * unit
+
+
+def sdk_micro(build, figures, sdk_core, _other):
+    b = run_gbench(os.path.join(build, "bin", "sdk_bench"), sdk_core)
+    figures += [
+        ("sdk.spec_recorded_spans_per_s", b["BM_SpecRecordedSpan"]["items_per_second"], "spans/s"),
+        ("sdk.span_min_ns", ns(b["BM_SpanMinimal"]), "ns"),
+        ("sdk.span_unsampled_ns", ns(b["BM_SpanUnsampled"]), "ns"),
+        ("sdk.span_disabled_ns", ns(b["BM_SpanDisabledSdk"]), "ns"),
+        ("sdk.traceparent_roundtrip_ns", ns(b["BM_TraceparentRoundTrip"]), "ns"),
+    ]
+
+
+def sdk_export(build, figures, sdk_core, other_core):
+    sink = subprocess.Popen(pin(other_core) + [os.path.join(build, "bin", "otlp_sink"), "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(sink.stdout.readline())
+        out = subprocess.run(
+            pin(sdk_core) + [os.path.join(build, "bin", "sdk_export_bench"), "--endpoint",
+                             f"http://127.0.0.1:{port}/v1/traces", "--spans", "2000000"],
+            check=True, capture_output=True, text=True, timeout=600).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        figures.append(("sdk.spec_exported_spans_per_s", r["exported_spans_per_s"], "spans/s"))
+        figures.append(("sdk.spec_exported_dropped", r["dropped"] + r["failed"], "spans"))
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+
+
+def sdk_queue_full(build, figures, sdk_core, _other):
+    out = subprocess.run(
+        pin(sdk_core) + [os.path.join(build, "bin", "sdk_export_bench"), "--dead", "--seconds",
+                         "10"], check=True, capture_output=True, text=True, timeout=120).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    figures.append(("sdk.queue_full_rss_mib", r["rss_mib"], "MiB"))
+    figures.append(("sdk.queue_full_spans_dropped", r["dropped"] + r["failed"], "spans"))
+
+
+SUITES = {"sdk_micro": sdk_micro, "sdk_export": sdk_export, "sdk_queue_full": sdk_queue_full}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", nargs="*", choices=sorted(SUITES), help="suites to run")
+    args = ap.parse_args()
+    cs = cores()
+    sdk_core = cs[0] if len(cs) > 1 else None
+    other_core = cs[1] if len(cs) > 1 else None
+    figures = []
+    for name, fn in SUITES.items():
+        if args.only and name not in args.only:
+            continue
+        t0 = time.time()
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        fn(args.build, figures, sdk_core, other_core)
+        print(f"bench: {name} done in {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+    out_dir = os.path.join(args.build, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    results = [{"name": n, "value": round(v, 3), "unit": u} for n, v, u in figures]
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    width = max(len(r["name"]) for r in results)
+    print(f"{'figure':<{width}}  {'value':>14}  unit")
+    for r in results:
+        print(f"{r['name']:<{width}}  {r['value']:>14,.1f}  {r['unit']}")
+    print(f"written to {os.path.join(out_dir, 'results.json')}")
+
+
+if __name__ == "__main__":
+    main()
