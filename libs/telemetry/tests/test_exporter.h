@@ -25,6 +25,9 @@ class RecordingExporter final : public SpanExporter {
     int shutdowns = 0;
     // Each export sleeps this long (interruptible by shutdown) and returns `result`.
     std::chrono::milliseconds delay{0};
+    // A hung exporter: the delay ignores the export deadline; only
+    // shutdown() ends it.
+    bool ignore_deadline = false;
     ExportResult result = ExportResult::kSuccess;
     bool shut_down = false;
 
@@ -44,7 +47,8 @@ class RecordingExporter final : public SpanExporter {
                             Deadline deadline) noexcept override {
     std::unique_lock lock(shared_->mu);
     if (shared_->delay.count() > 0) {
-      auto until = std::min(deadline, Clock::now() + shared_->delay);
+      auto until = Clock::now() + shared_->delay;
+      if (!shared_->ignore_deadline) until = std::min(until, deadline);
       shared_->cv.wait_until(lock, until, [&] { return shared_->shut_down; });
     }
     if (shared_->shut_down) return ExportResult::kFailure;

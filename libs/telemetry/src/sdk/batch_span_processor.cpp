@@ -7,6 +7,7 @@
 
 #include "sdk/env.h"
 #include "sdk/internal_log.h"
+#include "sdk/span_data_pool.h"
 #include "spanline/telemetry/sdk/counters.h"
 
 namespace spanline::telemetry {
@@ -100,7 +101,7 @@ void BatchSpanProcessor::State::export_all(std::vector<std::unique_ptr<SpanData>
     std::lock_guard lock(mu);
     in_flight -= len;
   }
-  batch.clear();
+  detail::SpanDataPool::instance().release(batch);
 }
 
 void BatchSpanProcessor::State::run() noexcept {

@@ -4,6 +4,7 @@
 
 #include "sdk/env.h"
 #include "sdk/provider_state.h"
+#include "sdk/span_data_pool.h"
 
 namespace spanline::telemetry {
 
@@ -61,7 +62,7 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
                       false, std::move(trace_state));
   if (sampling.decision == SamplingDecision::kDrop) return Span(context);
 
-  auto data = std::make_unique<SpanData>();
+  auto data = detail::SpanDataPool::instance().acquire();
   data->trace_id = trace_id;
   data->span_id = context.span_id();
   if (has_parent) {

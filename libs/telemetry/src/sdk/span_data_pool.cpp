@@ -1,0 +1,68 @@
+#include "sdk/span_data_pool.h"
+
+namespace spanline::telemetry::detail {
+
+void reset(SpanData& s) noexcept {
+  s.trace_id = {};
+  s.span_id = {};
+  s.parent_span_id = {};
+  s.trace_state.clear();
+  s.trace_flags = 0;
+  s.parent_is_remote = false;
+  s.has_remote_flag = true;
+  s.name.clear();
+  s.kind = SpanKind::kInternal;
+  s.start_unix_nano = 0;
+  s.end_unix_nano = 0;
+  s.attributes.clear();
+  s.dropped_attributes_count = 0;
+  s.events.clear();
+  s.dropped_events_count = 0;
+  s.links.clear();
+  s.dropped_links_count = 0;
+  s.status.code = StatusCode::kUnset;
+  s.status.message.clear();
+  s.resource.reset();
+  s.scope.reset();
+}
+
+SpanDataPool& SpanDataPool::instance() noexcept {
+  // Leaked on purpose: spans may be released by threads still running while
+  // static destructors run at exit.
+  static auto* pool = new SpanDataPool;
+  return *pool;
+}
+
+std::unique_ptr<SpanData> SpanDataPool::acquire() {
+  thread_local std::vector<std::unique_ptr<SpanData>> stash;
+  if (stash.empty()) {
+    std::lock_guard lock(mu_);
+    const std::size_t n = std::min(kChunk, free_.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      stash.push_back(std::move(free_.back()));
+      free_.pop_back();
+    }
+  }
+  if (stash.empty()) return std::make_unique<SpanData>();
+  auto span = std::move(stash.back());
+  stash.pop_back();
+  return span;
+}
+
+void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept {
+  // Clear outside the lock: it frees attribute strings and drops the
+  // resource/scope references.
+  for (auto& s : spans)
+    if (s) reset(*s);
+  {
+    std::lock_guard lock(mu_);
+    for (auto& s : spans) {
+      if (!s) continue;
+      if (free_.size() >= kMaxPooled) break;
+      free_.push_back(std::move(s));
+    }
+  }
+  spans.clear();  // frees whatever did not fit
+}
+
+}  // namespace spanline::telemetry::detail
