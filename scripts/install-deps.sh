@@ -26,8 +26,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages of the interop tests (the OpenTelemetry JS SDK as an independent peer).
-if [ -f "$here/tests/interop/package.json" ] && [ ! -d "$here/tests/interop/node_modules" ]; then
-  echo "install-deps: npm install in tests/interop"
-  (cd "$here/tests/interop" && npm install --no-audit --no-fund --loglevel=error)
+# npm packages of the interop tests (the OpenTelemetry JS SDK as an independent
+# peer). Reinstalled from the lock file whenever the lock is newer than the
+# installed tree, so pinned upgrades take effect.
+interop="$here/tests/interop"
+if [ -f "$interop/package-lock.json" ]; then
+  stamp="$interop/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$interop/package-lock.json" -nt "$stamp" ]; then
+    echo "install-deps: npm ci in tests/interop"
+    (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi
