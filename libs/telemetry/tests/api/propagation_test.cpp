@@ -181,6 +181,27 @@ TEST(Traceparent, RejectsMalformedFields) {
   EXPECT_FALSE(parse_traceparent(std::string(55, '\0')));
 }
 
+// The id fields are decoded eight characters at a time; check every byte
+// value in every position against the plain per-character decoder.
+TEST(Traceparent, AgreesWithIdFromHexForEveryCharacterInEveryPosition) {
+  const std::string base = traceparent("00");
+  for (std::size_t pos = 3; pos < 52; ++pos) {
+    if (pos == 35) continue;
+    for (int c = 0; c < 256; ++c) {
+      std::string tp = base;
+      tp[pos] = static_cast<char>(c);
+      const auto trace = TraceId::from_hex(std::string_view(tp).substr(3, 32));
+      const auto span = SpanId::from_hex(std::string_view(tp).substr(36, 16));
+      const auto sc = parse_traceparent(tp);
+      ASSERT_EQ(sc.has_value(), trace && span) << pos << ' ' << c;
+      if (sc) {
+        ASSERT_EQ(sc->trace_id(), *trace);
+        ASSERT_EQ(sc->span_id(), *span);
+      }
+    }
+  }
+}
+
 TEST(Traceparent, FormatsVersion00) {
   EXPECT_EQ(format_traceparent(sample_context()), kParent);
   char buf[55];

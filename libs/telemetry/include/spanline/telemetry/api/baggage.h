@@ -12,13 +12,14 @@ namespace spanline::telemetry {
 class Baggage {
  public:
   struct Entry {
-    std::string name;      // decoded
+    std::string name;      // verbatim: an RFC 7230 token, never percent-encoded
     std::string value;     // percent-decoded
     std::string metadata;  // property list after the first ';', verbatim (trimmed)
     friend bool operator==(const Entry&, const Entry&) = default;
   };
 
-  // Limits from the W3C Baggage spec §3.3.
+  // The W3C Baggage spec ("Limits") asks for at least 64 members and 8192
+  // bytes; we accept more members.
   static constexpr std::size_t kMaxMembers = 180;
   static constexpr std::size_t kMaxBytes = 8192;
 
@@ -32,7 +33,7 @@ class Baggage {
 
   std::optional<std::string_view> get(std::string_view name) const noexcept;
   // Adds or replaces `name`. Returns false (unchanged) when `name` is not a
-  // valid token.
+  // valid token or `metadata` is not a valid property list.
   bool set(std::string_view name, std::string_view value, std::string_view metadata = {});
   void erase(std::string_view name);
 

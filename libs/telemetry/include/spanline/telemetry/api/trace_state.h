@@ -28,7 +28,7 @@ class TraceState {
   static bool is_valid_value(std::string_view value) noexcept;
 
   std::optional<std::string_view> get(std::string_view key) const noexcept;
-  // Adds or updates `key`; the member moves to the front (§3.3.1.3). When the
+  // Adds or updates `key`; the member moves to the front ("Mutating the tracestate Field"). When the
   // list is full the last member is dropped to make room. Invalid key or value
   // → false and nothing changes.
   bool set(std::string_view key, std::string_view value);
