@@ -40,11 +40,16 @@ inline std::vector<Attribute> attributes_from_proto(
 inline AttributeValue attribute_value_from_proto(const pb_common::AnyValue& v) {
   using V = pb_common::AnyValue;
   switch (v.value_case()) {
-    case V::kStringValue: return v.string_value();
-    case V::kBoolValue: return v.bool_value();
-    case V::kIntValue: return static_cast<std::int64_t>(v.int_value());
-    case V::kDoubleValue: return v.double_value();
-    case V::kBytesValue: return v.bytes_value();
+    case V::kStringValue:
+      return v.string_value();
+    case V::kBoolValue:
+      return v.bool_value();
+    case V::kIntValue:
+      return static_cast<std::int64_t>(v.int_value());
+    case V::kDoubleValue:
+      return v.double_value();
+    case V::kBytesValue:
+      return v.bytes_value();
     case V::kKvlistValue: {
       std::string text = "{";
       for (const auto& kv : v.kvlist_value().values()) {
@@ -81,7 +86,8 @@ inline AttributeValue attribute_value_from_proto(const pb_common::AnyValue& v) {
                           : to_display_string(attribute_value_from_proto(e)));
       return out;
     }
-    case V::VALUE_NOT_SET: break;
+    case V::VALUE_NOT_SET:
+      break;
   }
   return std::string();
 }
@@ -101,7 +107,8 @@ inline SpanData span_from_proto(const pb_trace::Span& s) {
   d.has_remote_flag = (s.flags() & kFlagHasIsRemote) != 0;
   d.parent_is_remote = (s.flags() & kFlagIsRemote) != 0;
   d.name = s.name();
-  d.kind = s.kind() >= 0 && s.kind() <= 5 ? static_cast<SpanKind>(s.kind()) : SpanKind::kUnspecified;
+  d.kind =
+      s.kind() >= 0 && s.kind() <= 5 ? static_cast<SpanKind>(s.kind()) : SpanKind::kUnspecified;
   d.start_unix_nano = s.start_time_unix_nano();
   d.end_unix_nano = s.end_time_unix_nano();
   d.attributes = attributes_from_proto(s.attributes());
@@ -128,8 +135,8 @@ inline std::vector<std::unique_ptr<SpanData>> spans_from_proto(
     const pb_collector::ExportTraceServiceRequest& request) {
   std::vector<std::unique_ptr<SpanData>> out;
   for (const auto& rs : request.resource_spans()) {
-    auto resource = std::make_shared<const Resource>(attributes_from_proto(rs.resource().attributes()),
-                                                     rs.schema_url());
+    auto resource = std::make_shared<const Resource>(
+        attributes_from_proto(rs.resource().attributes()), rs.schema_url());
     for (const auto& ss : rs.scope_spans()) {
       auto scope = std::make_shared<InstrumentationScope>();
       scope->name = ss.scope().name();
@@ -195,10 +202,11 @@ inline std::string attributes_diff(const std::vector<Attribute>& want,
   if (want.size() != got.size())
     return "count " + std::to_string(want.size()) + " != " + std::to_string(got.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i].key != got[i].key) return "[" + std::to_string(i) + "].key " + want[i].key + " != " + got[i].key;
+    if (want[i].key != got[i].key)
+      return "[" + std::to_string(i) + "].key " + want[i].key + " != " + got[i].key;
     if (!same_value(want[i].value, got[i].value))
-      return want[i].key + ": " + to_display_string(want[i].value) + " != " +
-             to_display_string(got[i].value);
+      return want[i].key + ": " + to_display_string(want[i].value) +
+             " != " + to_display_string(got[i].value);
   }
   return {};
 }
@@ -206,7 +214,7 @@ inline std::string attributes_diff(const std::vector<Attribute>& want,
 // Empty when `got` carries everything `want` does, else the first field that
 // differs. Resource and scope compare by value (a null one equals empty).
 inline std::string span_diff(const SpanData& want, const SpanData& got) {
-#define SPANLINE_DIFF(field)                                        \
+#define SPANLINE_DIFF(field) \
   if (!(want.field == got.field)) return #field " differs";
   SPANLINE_DIFF(trace_id)
   SPANLINE_DIFF(span_id)
@@ -224,7 +232,8 @@ inline std::string span_diff(const SpanData& want, const SpanData& got) {
   SPANLINE_DIFF(dropped_links_count)
   SPANLINE_DIFF(status)
 #undef SPANLINE_DIFF
-  if (auto d = attributes_diff(want.attributes, got.attributes); !d.empty()) return "attributes " + d;
+  if (auto d = attributes_diff(want.attributes, got.attributes); !d.empty())
+    return "attributes " + d;
   if (want.events.size() != got.events.size()) return "event count differs";
   for (std::size_t i = 0; i < want.events.size(); ++i) {
     const auto& a = want.events[i];
@@ -233,7 +242,8 @@ inline std::string span_diff(const SpanData& want, const SpanData& got) {
     if (a.name != b.name || a.time_unix_nano != b.time_unix_nano ||
         a.dropped_attributes_count != b.dropped_attributes_count)
       return at + " differs";
-    if (auto d = attributes_diff(a.attributes, b.attributes); !d.empty()) return at + ".attributes " + d;
+    if (auto d = attributes_diff(a.attributes, b.attributes); !d.empty())
+      return at + ".attributes " + d;
   }
   if (want.links.size() != got.links.size()) return "link count differs";
   for (std::size_t i = 0; i < want.links.size(); ++i) {
@@ -244,7 +254,8 @@ inline std::string span_diff(const SpanData& want, const SpanData& got) {
         a.trace_flags != b.trace_flags || a.is_remote != b.is_remote ||
         a.dropped_attributes_count != b.dropped_attributes_count)
       return at + " differs";
-    if (auto d = attributes_diff(a.attributes, b.attributes); !d.empty()) return at + ".attributes " + d;
+    if (auto d = attributes_diff(a.attributes, b.attributes); !d.empty())
+      return at + ".attributes " + d;
   }
   static const Resource kNoResource;
   const Resource& wr = want.resource ? *want.resource : kNoResource;

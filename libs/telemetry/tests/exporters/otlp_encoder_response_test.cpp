@@ -43,13 +43,13 @@ TEST(OtlpResponseProto, EmptyMeansFullSuccessAndResetsOutput) {
 }
 
 TEST(OtlpResponseProto, SkipsUnknownFieldsOfEveryWireType) {
-  const std::string partial = bytes({0x08, 0x03,                     // rejected_spans = 3
-                                     0x18, 0x96, 0x01,               // field 3 varint
-                                     0x25, 1, 2, 3, 4,               // field 4 fixed32
-                                     0x29, 1, 2, 3, 4, 5, 6, 7, 8,   // field 5 fixed64
-                                     0x32, 0x02, 'h', 'i',           // field 6 bytes
-                                     0x3b, 0x08, 0x01, 0x3c,         // field 7 group {1: 1}
-                                     0x12, 0x02, 'o', 'k'});         // error_message
+  const std::string partial = bytes({0x08, 0x03,                             // rejected_spans = 3
+                                     0x18, 0x96, 0x01,                       // field 3 varint
+                                     0x25, 1,    2,    3,    4,              // field 4 fixed32
+                                     0x29, 1,    2,    3,    4, 5, 6, 7, 8,  // field 5 fixed64
+                                     0x32, 0x02, 'h',  'i',                  // field 6 bytes
+                                     0x3b, 0x08, 0x01, 0x3c,                 // field 7 group {1: 1}
+                                     0x12, 0x02, 'o',  'k'});                // error_message
   std::string response = bytes({0x10, 0x01,  // field 2 varint, before
                                 0x0a, static_cast<int>(partial.size())}) +
                          partial + bytes({0x1a, 0x00});  // field 3 bytes, after
@@ -84,8 +84,10 @@ TEST(OtlpResponseProto, RejectsMalformedInput) {
       {"stray end group", bytes({0x0c})},
       {"unterminated group", bytes({0x13, 0x08, 0x01})},
       {"mismatched group end", bytes({0x13, 0x24})},
-      {"eleven-byte varint", bytes({0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})},
-      {"varint past 64 bits", bytes({0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02})},
+      {"eleven-byte varint",
+       bytes({0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})},
+      {"varint past 64 bits",
+       bytes({0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02})},
       {"truncated fixed64", bytes({0x11, 1, 2, 3})},
       {"truncated fixed32", bytes({0x15, 1})},
       {"huge length", bytes({0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f})},

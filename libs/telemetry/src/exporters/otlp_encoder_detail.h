@@ -1,0 +1,105 @@
+// Internals shared by the OTLP protobuf and JSON encoders: the output buffer
+// over the caller's string, span grouping by resource and scope, and UTF-8
+// checks. Private to spanline_otlp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spanline/telemetry/sdk/span_data.h"
+
+namespace spanline::telemetry::otlp_detail {
+
+// Appends to a std::string through a raw cursor. Callers reserve() the most
+// a step can write, then use the unchecked put functions; the string grows
+// geometrically, so a whole batch costs a handful of reallocations. The
+// destructor trims the string to what was written, or back to its original
+// content when an exception (bad_alloc) unwinds through the encoder.
+class OutBuffer {
+ public:
+  explicit OutBuffer(std::string& out)
+      : out_(out), start_(out.size()), pos_(start_), exceptions_(std::uncaught_exceptions()) {}
+  OutBuffer(const OutBuffer&) = delete;
+  OutBuffer& operator=(const OutBuffer&) = delete;
+  ~OutBuffer() { out_.resize(std::uncaught_exceptions() > exceptions_ ? start_ : pos_); }
+
+  void reserve(std::size_t n) {
+    if (out_.size() - pos_ < n) [[unlikely]]
+      grow(n);
+  }
+  void put(char c) noexcept { out_.data()[pos_++] = c; }
+  void put(const void* data, std::size_t n) noexcept {
+    std::memcpy(out_.data() + pos_, data, n);
+    pos_ += n;
+  }
+  void put(std::string_view s) noexcept { put(s.data(), s.size()); }
+  // Writes a string literal without its terminating NUL.
+  template <std::size_t N>
+  void put_lit(const char (&lit)[N]) noexcept {
+    put(lit, N - 1);
+  }
+
+  std::size_t pos() const noexcept { return pos_; }
+  char* at(std::size_t offset) noexcept { return out_.data() + offset; }
+  void advance(std::size_t n) noexcept { pos_ += n; }
+  void set_pos(std::size_t pos) noexcept { pos_ = pos; }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t n) {
+    std::size_t want = pos_ + n;
+    std::size_t doubled = out_.size() * 2;
+    out_.resize(want > doubled ? want : (doubled < 256 ? 256 : doubled));
+  }
+
+  std::string& out_;
+  const std::size_t start_;
+  std::size_t pos_;
+  const int exceptions_;
+};
+
+// Spans ordered for encoding: one ResourceGroup per distinct resource, each
+// owning a run of ScopeGroups, each owning a run of `spans`; all in
+// first-seen order. Resources (and scopes) are the same when they are the
+// same object or compare equal; a null pointer stands for the empty value.
+struct SpanGroups {
+  struct ScopeGroup {
+    const InstrumentationScope* scope;
+    std::uint32_t first_span;
+    std::uint32_t span_count;
+  };
+  struct ResourceGroup {
+    const Resource* resource;
+    std::uint32_t first_scope;
+    std::uint32_t scope_count;
+  };
+  std::vector<ResourceGroup> resources;
+  std::vector<ScopeGroup> scopes;
+  std::vector<const SpanData*> spans;
+};
+SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans);
+
+// Roughly the protobuf size of the grouped spans (JSON takes about twice
+// that). Reserving it up front saves the copies of geometric growth.
+std::size_t estimate_proto_size(const SpanGroups& groups) noexcept;
+
+// Well-formed UTF-8 per RFC 3629 (no overlongs, surrogates or values past
+// U+10FFFF). proto3 `string` fields must hold it: strict receivers (Go's
+// protobuf runtime, libprotobuf) reject the whole request otherwise.
+bool is_valid_utf8(std::string_view s) noexcept;
+// Copies `s` with each maximal ill-formed subsequence replaced by U+FFFD
+// (Unicode §3.9, "substitution of maximal subparts").
+std::string sanitize_utf8(std::string_view s);
+
+// Length of the well-formed UTF-8 sequence at the start of `s`, or 0 when it
+// is ill-formed; `s` must not be empty. For a 0 result, `*bad_len` receives
+// the length of the maximal ill-formed subpart to replace.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t* bad_len) noexcept;
+
+}  // namespace spanline::telemetry::otlp_detail

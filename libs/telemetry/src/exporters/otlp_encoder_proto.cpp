@@ -1,0 +1,376 @@
+// OTLP protobuf encoding of ExportTraceServiceRequest, written by hand from
+// SpanData, and the ExportTraceServiceResponse reader.
+//
+// Wire format: https://protobuf.dev/programming-guides/encoding/. Field
+// numbers are those of proto/opentelemetry/proto/... (comments beside the
+// nested writes name the field). proto3 scalars at their default are omitted, except
+// inside AnyValue's oneof, where presence is the type.
+#include <bit>
+#include <cstring>
+
+#include "exporters/otlp_encoder_detail.h"
+#include "spanline/telemetry/exporters/otlp_encoder.h"
+
+namespace spanline::telemetry {
+namespace {
+
+using otlp_detail::OutBuffer;
+
+enum WireType : std::uint32_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
+
+constexpr std::uint32_t tag(std::uint32_t field, WireType type) {
+  return field << 3 | type;
+}
+
+// Span.flags / Link.flags bits (trace.proto, SpanFlags).
+constexpr std::uint32_t kHasIsRemote = 0x100;
+constexpr std::uint32_t kIsRemote = 0x200;
+
+// The most bytes a tag plus a varint can take.
+constexpr std::size_t kMaxTagAndVarint = 5 + 10;
+
+std::size_t varint_size(std::uint64_t v) noexcept {
+  return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
+}
+
+char* write_varint(char* p, std::uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+class ProtoEncoder {
+ public:
+  explicit ProtoEncoder(std::string& out) : b_(out) {}
+
+  void reserve(std::size_t n) { b_.reserve(n); }
+
+  void request(const otlp_detail::SpanGroups& groups) {
+    for (const auto& rg : groups.resources) {
+      std::size_t rs = begin(1, 3);  // ExportTraceServiceRequest.resource_spans
+      resource(*rg.resource);
+      for (std::uint32_t i = 0; i < rg.scope_count; ++i) {
+        const auto& sg = groups.scopes[rg.first_scope + i];
+        std::size_t ss = begin(2, 3);  // ResourceSpans.scope_spans
+        scope(*sg.scope);
+        for (std::uint32_t j = 0; j < sg.span_count; ++j) span(*groups.spans[sg.first_span + j]);
+        string_field(3, sg.scope->schema_url);  // ScopeSpans.schema_url
+        end(ss, 3);
+      }
+      string_field(3, rg.resource->schema_url());  // ResourceSpans.schema_url
+      end(rs, 3);
+    }
+  }
+
+ private:
+  // Nested messages: the length prefix precedes a body of unknown size, so
+  // `begin` leaves `guess` bytes for it and `end` shifts the body when the
+  // real varint is shorter or longer. Guesses fit the common size, so the
+  // shift is rare (and at worst one memmove per nesting level).
+  std::size_t begin(std::uint32_t field, std::size_t guess) {
+    b_.reserve(kMaxTagAndVarint);
+    put_varint(tag(field, kLen));
+    std::size_t mark = b_.pos();
+    b_.advance(guess);
+    return mark;
+  }
+  void end(std::size_t mark, std::size_t guess) {
+    const std::size_t len = b_.pos() - mark - guess;
+    const std::size_t n = varint_size(len);
+    if (n != guess) {
+      if (n > guess) b_.reserve(n - guess);
+      std::memmove(b_.at(mark + n), b_.at(mark + guess), len);
+      b_.set_pos(mark + n + len);
+    }
+    write_varint(b_.at(mark), len);
+  }
+
+  void put_varint(std::uint64_t v) noexcept {
+    b_.advance(write_varint(b_.at(b_.pos()), v) - b_.at(b_.pos()));
+  }
+  void put_fixed(std::uint64_t v, int bytes) noexcept {
+    for (int i = 0; i < bytes; ++i, v >>= 8) b_.put(static_cast<char>(v & 0xff));
+  }
+
+  void len_field(std::uint32_t field, const void* data, std::size_t n) {
+    b_.reserve(kMaxTagAndVarint + n);
+    put_varint(tag(field, kLen));
+    put_varint(n);
+    b_.put(data, n);
+  }
+  // proto3 `string` must be UTF-8; invalid bytes become U+FFFD rather than
+  // get the whole batch rejected.
+  void string_value(std::uint32_t field, std::string_view s) {
+    if (otlp_detail::is_valid_utf8(s)) {
+      len_field(field, s.data(), s.size());
+    } else {
+      std::string fixed = otlp_detail::sanitize_utf8(s);
+      len_field(field, fixed.data(), fixed.size());
+    }
+  }
+  void string_field(std::uint32_t field, std::string_view s) {
+    if (!s.empty()) string_value(field, s);
+  }
+  void varint_field(std::uint32_t field, std::uint64_t v) {
+    if (v == 0) return;
+    b_.reserve(kMaxTagAndVarint);
+    put_varint(tag(field, kVarint));
+    put_varint(v);
+  }
+  void fixed64_field(std::uint32_t field, std::uint64_t v) {
+    if (v == 0) return;
+    b_.reserve(kMaxTagAndVarint);
+    put_varint(tag(field, kFixed64));
+    put_fixed(v, 8);
+  }
+  void fixed32_field(std::uint32_t field, std::uint32_t v) {
+    if (v == 0) return;
+    b_.reserve(kMaxTagAndVarint);
+    put_varint(tag(field, kFixed32));
+    put_fixed(v, 4);
+  }
+
+  // AnyValue (common.proto). Every alternative is written even at its
+  // default value: inside a oneof, presence is what carries the type.
+  template <typename T>
+  void scalar(const T& v) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      string_value(1, v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      b_.reserve(kMaxTagAndVarint);
+      put_varint(tag(2, kVarint));
+      b_.put(v ? '\1' : '\0');
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      b_.reserve(kMaxTagAndVarint);
+      put_varint(tag(3, kVarint));
+      put_varint(static_cast<std::uint64_t>(v));  // int64: two's complement, 10 bytes if negative
+    } else {
+      b_.reserve(kMaxTagAndVarint);
+      put_varint(tag(4, kFixed64));
+      put_fixed(std::bit_cast<std::uint64_t>(v), 8);
+    }
+  }
+  void any_value(const AttributeValue& value) {
+    std::visit(
+        [this](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (requires { typename T::value_type; } && !std::is_same_v<T, std::string>) {
+            std::size_t array = begin(5, 2);  // AnyValue.array_value
+            for (const auto& element : v) {
+              std::size_t item = begin(1, 1);  // ArrayValue.values
+              scalar(static_cast<typename T::value_type>(element));
+              end(item, 1);
+            }
+            end(array, 2);
+          } else {
+            scalar(v);
+          }
+        },
+        value);
+  }
+  void key_values(std::uint32_t field, const std::vector<Attribute>& attributes) {
+    for (const Attribute& a : attributes) {
+      std::size_t kv = begin(field, 1);
+      string_field(1, a.key);       // KeyValue.key
+      std::size_t v = begin(2, 1);  // KeyValue.value
+      any_value(a.value);
+      end(v, 1);
+      end(kv, 1);
+    }
+  }
+
+  void resource(const Resource& r) {
+    std::size_t m = begin(1, 2);  // ResourceSpans.resource
+    key_values(1, r.attributes());
+    end(m, 2);
+  }
+  void scope(const InstrumentationScope& s) {
+    std::size_t m = begin(1, 1);  // ScopeSpans.scope
+    string_field(1, s.name);
+    string_field(2, s.version);
+    key_values(3, s.attributes);
+    end(m, 1);
+  }
+
+  void span(const SpanData& s) {
+    std::size_t m = begin(2, 2);  // ScopeSpans.spans
+    len_field(1, s.trace_id.data(), TraceId::kSize);
+    len_field(2, s.span_id.data(), SpanId::kSize);
+    string_field(3, s.trace_state);
+    if (s.parent_span_id.is_valid()) len_field(4, s.parent_span_id.data(), SpanId::kSize);
+    string_field(5, s.name);
+    varint_field(6, static_cast<std::uint64_t>(s.kind));
+    fixed64_field(7, s.start_unix_nano);
+    fixed64_field(8, s.end_unix_nano);
+    key_values(9, s.attributes);
+    varint_field(10, s.dropped_attributes_count);
+    for (const SpanEvent& e : s.events) {
+      std::size_t em = begin(11, 1);  // Span.events
+      fixed64_field(1, e.time_unix_nano);
+      string_field(2, e.name);
+      key_values(3, e.attributes);
+      varint_field(4, e.dropped_attributes_count);
+      end(em, 1);
+    }
+    varint_field(12, s.dropped_events_count);
+    for (const SpanLink& l : s.links) {
+      std::size_t lm = begin(13, 1);  // Span.links
+      len_field(1, l.trace_id.data(), TraceId::kSize);
+      len_field(2, l.span_id.data(), SpanId::kSize);
+      string_field(3, l.trace_state);
+      key_values(4, l.attributes);
+      varint_field(5, l.dropped_attributes_count);
+      // A link always knows whether its context is remote.
+      fixed32_field(6, l.trace_flags | kHasIsRemote | (l.is_remote ? kIsRemote : 0));
+      end(lm, 1);
+    }
+    varint_field(14, s.dropped_links_count);
+    if (s.status.code != StatusCode::kUnset || !s.status.message.empty()) {
+      std::size_t sm = begin(15, 1);  // Span.status
+      string_field(2, s.status.message);
+      varint_field(3, static_cast<std::uint64_t>(s.status.code));
+      end(sm, 1);
+    }
+    fixed32_field(16, s.trace_flags | (s.has_remote_flag ? kHasIsRemote : 0) |
+                          (s.parent_is_remote ? kIsRemote : 0));
+    end(m, 2);
+  }
+
+  OutBuffer b_;
+};
+
+// ---------------------------------------------------------------------------
+// Response reader
+
+// Reads untrusted protobuf bytes; every accessor returns false on truncated
+// or malformed input and never reads past the end.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view bytes)
+      : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
+
+  bool done() const noexcept { return p_ == end_; }
+
+  bool varint(std::uint64_t& v) noexcept {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      // The tenth byte may only carry bit 63.
+      if (shift == 63 && b > 1) return false;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool tag(std::uint32_t& field, WireType& type) noexcept {
+    std::uint64_t t;
+    if (!varint(t) || t > 0xffffffffu) return false;
+    field = static_cast<std::uint32_t>(t >> 3);
+    type = static_cast<WireType>(t & 7);
+    return field != 0;
+  }
+  bool bytes(std::string_view& out) noexcept {
+    std::uint64_t n;
+    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+    out = {reinterpret_cast<const char*>(p_), static_cast<std::size_t>(n)};
+    p_ += n;
+    return true;
+  }
+  // Skips the value of a field we do not know, including (deprecated)
+  // groups, whose end tag must match the start.
+  bool skip(std::uint32_t field, WireType type, int depth = 0) noexcept {
+    std::uint64_t v;
+    std::string_view s;
+    switch (type) {
+      case kVarint:
+        return varint(v);
+      case kFixed64:
+        return advance(8);
+      case kFixed32:
+        return advance(4);
+      case kLen:
+        return bytes(s);
+      case kStartGroup: {
+        if (depth >= 32) return false;
+        for (;;) {
+          std::uint32_t f;
+          WireType t;
+          if (!tag(f, t)) return false;
+          if (t == kEndGroup) return f == field;
+          if (!skip(f, t, depth + 1)) return false;
+        }
+      }
+      default:
+        return false;  // stray end-group or reserved wire types 6, 7
+    }
+  }
+
+ private:
+  bool advance(std::size_t n) noexcept {
+    if (static_cast<std::size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+};
+
+bool decode_partial_success(std::string_view bytes, OtlpPartialSuccess& out) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    std::uint32_t field;
+    WireType type;
+    if (!r.tag(field, type)) return false;
+    if (field == 1 && type == kVarint) {  // rejected_spans
+      std::uint64_t v;
+      if (!r.varint(v)) return false;
+      out.rejected_spans = static_cast<std::int64_t>(v);
+    } else if (field == 2 && type == kLen) {  // error_message
+      std::string_view s;
+      if (!r.bytes(s)) return false;
+      out.error_message.assign(s);
+    } else if (!r.skip(field, type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::string& out) {
+  const otlp_detail::SpanGroups groups = otlp_detail::group_spans(spans);
+  ProtoEncoder encoder(out);
+  encoder.reserve(otlp_detail::estimate_proto_size(groups));
+  encoder.request(groups);
+}
+
+bool decode_otlp_response_proto(std::string_view bytes, OtlpPartialSuccess& out) {
+  out = {};
+  WireReader r(bytes);
+  while (!r.done()) {
+    std::uint32_t field;
+    WireType type;
+    if (!r.tag(field, type)) return false;
+    if (field == 1 && type == kLen) {  // partial_success; repeats merge
+      std::string_view body;
+      if (!r.bytes(body) || !decode_partial_success(body, out)) return false;
+    } else if (!r.skip(field, type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace spanline::telemetry
