@@ -110,7 +110,7 @@ BENCHMARK(BM_SpanDisabledSdk)->MinTime(0.5)->UseRealTime();
 // A header carrier as an HTTP layer would hand over: a small sorted map.
 class MapCarrier final : public st::TextMapGetter, public st::TextMapSetter {
  public:
-  std::vector<std::string_view> get_all(std::string_view name) const override {
+  st::HeaderValues get_all(std::string_view name) const override {
     auto it = headers.find(name);
     if (it == headers.end()) return {};
     return {it->second};

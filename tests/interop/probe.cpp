@@ -66,10 +66,12 @@ class JsonHeaders final : public tel::TextMapGetter {
       }
     }
   }
-  std::vector<std::string_view> get_all(std::string_view name) const override {
+  tel::HeaderValues get_all(std::string_view name) const override {
+    tel::HeaderValues out;
     auto it = headers_.find(lowercase(name));
-    if (it == headers_.end()) return {};
-    return {it->second.begin(), it->second.end()};
+    if (it == headers_.end()) return out;
+    for (const auto& v : it->second) out.push_back(v);
+    return out;
   }
 
  private:

@@ -26,7 +26,7 @@ void on_signal(int) { g_stop = 1; }
 // Headers as a map: what an HTTP client would write and a server read.
 class Headers final : public st::TextMapGetter, public st::TextMapSetter {
  public:
-  std::vector<std::string_view> get_all(std::string_view name) const override {
+  st::HeaderValues get_all(std::string_view name) const override {
     auto it = map_.find(name);
     if (it == map_.end()) return {};
     return {it->second};

@@ -26,9 +26,9 @@ void check(bool ok, const char* what) {
 // getter contract asks.
 class Carrier final : public TextMapGetter, public TextMapSetter {
  public:
-  std::vector<std::string_view> get_all(std::string_view name) const override {
+  HeaderValues get_all(std::string_view name) const override {
     check(!name.empty(), "header name asked for is empty");
-    std::vector<std::string_view> out;
+    HeaderValues out;
     for (const auto& [k, v] : headers_) {
       if (same_name(k, name)) out.push_back(v);
     }

@@ -212,7 +212,7 @@ Baggage Baggage::parse(std::string_view header) {
   return baggage;
 }
 
-Baggage Baggage::parse(const std::vector<std::string_view>& headers) {
+Baggage Baggage::parse(std::span<const std::string_view> headers) {
   Baggage baggage;
   parse_list(headers, baggage.entries_);
   return baggage;

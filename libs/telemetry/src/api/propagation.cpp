@@ -211,7 +211,7 @@ Context W3CTraceContextPropagator::extract(const TextMapGetter& carrier,
   // with no tracestate at all (a partial list could misattribute state).
   std::shared_ptr<const TraceState> state;
   const auto states = carrier.get_all(kTracestate);
-  if (!states.empty()) {
+  if (!states.empty() && !states.overflowed()) {
     auto parsed = TraceState::parse(states);
     if (parsed && !parsed->empty()) state = std::make_shared<const TraceState>(std::move(*parsed));
   }

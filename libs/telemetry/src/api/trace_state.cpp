@@ -137,7 +137,7 @@ std::optional<TraceState> TraceState::parse(std::string_view header) {
   return state;
 }
 
-std::optional<TraceState> TraceState::parse(const std::vector<std::string_view>& headers) {
+std::optional<TraceState> TraceState::parse(std::span<const std::string_view> headers) {
   TraceState state;
   if (!parse_list(headers, state.members_)) return std::nullopt;
   return state;

@@ -34,9 +34,9 @@ class Headers final : public TextMapGetter, public TextMapSetter {
   Headers() = default;
   Headers(std::initializer_list<std::pair<std::string, std::string>> headers) : headers_(headers) {}
 
-  std::vector<std::string_view> get_all(std::string_view name) const override {
+  HeaderValues get_all(std::string_view name) const override {
     asked_.emplace_back(name);
-    std::vector<std::string_view> out;
+    HeaderValues out;
     for (const auto& [k, v] : headers_) {
       if (iequals(k, name)) out.push_back(v);
     }
@@ -46,6 +46,7 @@ class Headers final : public TextMapGetter, public TextMapSetter {
     std::erase_if(headers_, [&](const auto& h) { return iequals(h.first, name); });
     headers_.emplace_back(name, value);
   }
+  void add(std::string_view name, std::string_view value) { headers_.emplace_back(name, value); }
 
   std::optional<std::string> value(std::string_view name) const {
     for (const auto& [k, v] : headers_) {
@@ -312,6 +313,26 @@ TEST(W3CTraceContext, SeveralTracestateHeadersAreJoined) {
             {"tracestate", "baz=3"}};
   const auto sc = W3CTraceContextPropagator().extract(h, Context()).span_context();
   EXPECT_EQ(sc.trace_state().to_header(), "foo=1,bar=2,rojo=1,congo=2,baz=3");
+}
+
+TEST(W3CTraceContext, MoreTracestateHeadersThanACarrierHoldsDropTracestate) {
+  Headers h{{"traceparent", traceparent("00")}};
+  for (std::size_t i = 0; i <= HeaderValues::kMaxValues; ++i) {
+    h.add("tracestate", "k" + std::to_string(i) + "=v");
+  }
+  const auto sc = W3CTraceContextPropagator().extract(h, Context()).span_context();
+  EXPECT_TRUE(sc.is_valid());  // the trace continues...
+  EXPECT_TRUE(sc.trace_state().empty());  // ...without a list we could not read whole
+}
+
+TEST(HeaderValuesTest, KeepsUpToTheLimitAndFlagsOverflow) {
+  HeaderValues v{"a", "b"};
+  EXPECT_EQ(v.size(), 2u);
+  EXPECT_EQ(v.front(), "a");
+  EXPECT_FALSE(v.overflowed());
+  for (std::size_t i = 0; i < HeaderValues::kMaxValues; ++i) v.push_back("x");
+  EXPECT_EQ(v.size(), HeaderValues::kMaxValues);
+  EXPECT_TRUE(v.overflowed());
 }
 
 TEST(W3CTraceContext, InjectWritesVersion00AndTracestate) {

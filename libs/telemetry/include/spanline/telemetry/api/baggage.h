@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@ class Baggage {
   // members are skipped; a later duplicate name overrides an earlier one.
   // Members beyond the limits are dropped. Never fails.
   static Baggage parse(std::string_view header);
-  static Baggage parse(const std::vector<std::string_view>& headers);
+  static Baggage parse(std::span<const std::string_view> headers);
 
   std::optional<std::string_view> get(std::string_view name) const noexcept;
   // Adds or replaces `name`. Returns false (unchanged) when `name` is not a

@@ -5,6 +5,8 @@
 // (W3C §3.2.2: "the vendor SHOULD ignore it and start a new trace").
 #pragma once
 
+#include <array>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,13 +17,47 @@
 
 namespace spanline::telemetry {
 
+// The values of one header as views into the carrier, held inline: reading
+// headers on every request must not allocate. Past kMaxValues the extra
+// values are not kept and overflowed() says so; propagators then treat the
+// header as unreadable (it is not the list the sender meant).
+class HeaderValues {
+ public:
+  static constexpr std::size_t kMaxValues = 16;
+
+  HeaderValues() noexcept = default;
+  HeaderValues(std::initializer_list<std::string_view> values) noexcept {
+    for (auto v : values) push_back(v);
+  }
+  void push_back(std::string_view value) noexcept {
+    if (size_ < kMaxValues) {
+      values_[size_++] = value;
+    } else {
+      overflowed_ = true;
+    }
+  }
+  bool overflowed() const noexcept { return overflowed_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const std::string_view* data() const noexcept { return values_.data(); }
+  const std::string_view* begin() const noexcept { return values_.data(); }
+  const std::string_view* end() const noexcept { return values_.data() + size_; }
+  std::string_view front() const noexcept { return values_[0]; }
+  std::string_view operator[](std::size_t i) const noexcept { return values_[i]; }
+
+ private:
+  std::array<std::string_view, kMaxValues> values_{};
+  std::size_t size_ = 0;
+  bool overflowed_ = false;
+};
+
 // Reads headers from a carrier. Header names are case-insensitive; callers
 // pass lowercase names and implementations compare case-insensitively.
 class TextMapGetter {
  public:
   virtual ~TextMapGetter() = default;
   // All values of the header, in order (several headers of one name are one list).
-  virtual std::vector<std::string_view> get_all(std::string_view name) const = 0;
+  virtual HeaderValues get_all(std::string_view name) const = 0;
   // The first value, if any.
   std::optional<std::string_view> get(std::string_view name) const {
     auto all = get_all(name);

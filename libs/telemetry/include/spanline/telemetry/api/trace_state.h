@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,7 +23,7 @@ class TraceState {
   // invalid as a whole: a malformed member, a duplicate key, or more than 32
   // members; per the spec the caller then discards tracestate entirely.
   static std::optional<TraceState> parse(std::string_view header);
-  static std::optional<TraceState> parse(const std::vector<std::string_view>& headers);
+  static std::optional<TraceState> parse(std::span<const std::string_view> headers);
 
   static bool is_valid_key(std::string_view key) noexcept;
   static bool is_valid_value(std::string_view value) noexcept;
