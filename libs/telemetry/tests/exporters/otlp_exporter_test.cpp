@@ -1,7 +1,7 @@
-// OTLP exporter transport tests against fake collectors (HTTP/protobuf,
-// HTTP/JSON, gRPC): delivery, gzip, headers, retry and throttling, deadlines,
-// shutdown, partial success; plus options from the environment and
-// validation. Timing assertions are only orderings, lower bounds that the
+// OTLP exporter tests against fake collectors (HTTP/protobuf, HTTP/JSON,
+// gRPC): delivery, gzip, headers, retry and throttling, deadlines, shutdown,
+// partial success. Options and wire helpers are in
+// otlp_exporter_options_test.cpp. Timing assertions are only orderings, lower bounds that the
 // code guarantees, and "returned well before a far deadline".
 #include "spanline/telemetry/exporters/otlp_exporter.h"
 
@@ -10,11 +10,9 @@
 
 #include <boost/json.hpp>
 
-#include <cstdlib>
 #include <future>
 
 #include "exporters/otlp_fake_collectors.h"
-#include "exporters/otlp_transport.h"
 #include "otlp_test_util.h"
 #include "spanline/telemetry/sdk/counters.h"
 
@@ -227,7 +225,7 @@ TEST(OtlpExporterHttp, OnlyThrottlingAndGatewayStatusesAreRetried) {
 
 TEST(OtlpExporterHttp, SlowEndpointFailsByTheDeadline) {
   FakeHttpCollector server;
-  server.script({HttpReply{.delay = 30s}, HttpReply{.delay = 30s}, HttpReply{.delay = 30s}});
+  server.script(std::vector<HttpReply>(20, HttpReply{.delay = 30s}));
   auto options = test_options(OtlpProtocol::kHttpProtobuf, server.url());
   options.timeout = 300ms;
   auto exporter = make_otlp_exporter(options);
@@ -237,6 +235,12 @@ TEST(OtlpExporterHttp, SlowEndpointFailsByTheDeadline) {
   EXPECT_LT(Clock::now(), deadline + 1s);  // the slack absorbs scheduling only
   EXPECT_GE(server.requests().size(), 1u);
   EXPECT_EQ(counters.failed(), 1u);
+
+  // A deadline shorter than the timeout cuts the attempt short.
+  options.timeout = 100s;
+  const auto near = Clock::now() + 500ms;
+  EXPECT_EQ(make_otlp_exporter(options)->export_spans(make_spans(1), near), ExportResult::kFailure);
+  EXPECT_LT(Clock::now(), near + 1s);
 }
 
 // Runs an export with a far deadline on another thread, calls shutdown()
@@ -245,8 +249,8 @@ TEST(OtlpExporterHttp, SlowEndpointFailsByTheDeadline) {
 void expect_shutdown_interrupts(SpanExporter& exporter, const std::function<bool()>& started) {
   const auto spans = make_spans(1);
   const auto begin = Clock::now();
-  auto result = std::async(std::launch::async,
-                           [&] { return exporter.export_spans(spans, begin + 120s); });
+  auto result =
+      std::async(std::launch::async, [&] { return exporter.export_spans(spans, begin + 120s); });
   ASSERT_TRUE(started());
   exporter.shutdown();
   ASSERT_EQ(result.wait_for(30s), std::future_status::ready);
@@ -329,14 +333,21 @@ TEST(OtlpExporterGrpc, GzipCompressedCallArrives) {
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   expect_same_spans(spans, otlp_test::spans_from_proto(requests[0].request));
-  EXPECT_EQ(metadata(requests[0], "grpc-encoding"), "gzip");
+
+  FakeGrpcCollector refuses_gzip(/*accept_gzip=*/false);
+  options.endpoint = refuses_gzip.endpoint();
+  EXPECT_EQ(make_otlp_exporter(options)->export_spans(spans, Clock::now() + 10s),
+            ExportResult::kFailure);
+  options.gzip = false;
+  EXPECT_EQ(make_otlp_exporter(options)->export_spans(spans, Clock::now() + 10s),
+            ExportResult::kSuccess);
 }
 
 TEST(OtlpExporterGrpc, UnavailableWithRetryInfoWaitsTheGivenDelay) {
   FakeGrpcCollector server;
-  server.script({GrpcReply{.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy",
-                                                  otlp_test::status_with_retry_info(
-                                                      14, "busy", 1, 0))}});
+  server.script(
+      {GrpcReply{.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy",
+                                        otlp_test::status_with_retry_info(14, "busy", 1, 0))}});
   auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kGrpc, server.endpoint()));
   CounterDelta counters;
   EXPECT_EQ(exporter->export_spans(make_spans(2), Clock::now() + 20s), ExportResult::kSuccess);
@@ -350,15 +361,16 @@ TEST(OtlpExporterGrpc, UnavailableWithRetryInfoWaitsTheGivenDelay) {
 TEST(OtlpExporterGrpc, ResourceExhaustedIsRetriedOnlyWithRetryInfo) {
   {
     FakeGrpcCollector server;
-    server.script({GrpcReply{.status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "full")}});
+    server.script(
+        {GrpcReply{.status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "full")}});
     auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kGrpc, server.endpoint()));
     EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 10s), ExportResult::kFailure);
     EXPECT_EQ(server.requests().size(), 1u);
   }
   FakeGrpcCollector server;
-  server.script({GrpcReply{.status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "full",
-                                                  otlp_test::status_with_retry_info(
-                                                      8, "full", 0, 20'000'000))}});
+  server.script({GrpcReply{
+      .status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "full",
+                             otlp_test::status_with_retry_info(8, "full", 0, 20'000'000))}});
   auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kGrpc, server.endpoint()));
   EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 10s), ExportResult::kSuccess);
   EXPECT_EQ(server.requests().size(), 2u);
@@ -366,11 +378,11 @@ TEST(OtlpExporterGrpc, ResourceExhaustedIsRetriedOnlyWithRetryInfo) {
 
 TEST(OtlpExporterGrpc, RetryableAndPermanentCodes) {
   using grpc::StatusCode;
-  for (auto code : {StatusCode::CANCELLED, StatusCode::DEADLINE_EXCEEDED, StatusCode::ABORTED,
-                    StatusCode::OUT_OF_RANGE, StatusCode::UNAVAILABLE, StatusCode::DATA_LOSS,
-                    StatusCode::INVALID_ARGUMENT, StatusCode::UNAUTHENTICATED,
-                    StatusCode::PERMISSION_DENIED, StatusCode::INTERNAL,
-                    StatusCode::UNIMPLEMENTED}) {
+  for (auto code :
+       {StatusCode::CANCELLED, StatusCode::DEADLINE_EXCEEDED, StatusCode::ABORTED,
+        StatusCode::OUT_OF_RANGE, StatusCode::UNAVAILABLE, StatusCode::DATA_LOSS,
+        StatusCode::INVALID_ARGUMENT, StatusCode::UNAUTHENTICATED, StatusCode::PERMISSION_DENIED,
+        StatusCode::INTERNAL, StatusCode::UNIMPLEMENTED}) {
     SCOPED_TRACE(static_cast<int>(code));
     FakeGrpcCollector server;
     server.script({GrpcReply{.status = grpc::Status(code, "scripted")}});
@@ -400,7 +412,7 @@ TEST(OtlpExporterGrpc, EndpointDownFailsByTheDeadline) {
 
 TEST(OtlpExporterGrpc, SlowEndpointFailsByTheDeadline) {
   FakeGrpcCollector server;
-  server.script({GrpcReply{.delay = 30s}, GrpcReply{.delay = 30s}, GrpcReply{.delay = 30s}});
+  server.script(std::vector<GrpcReply>(20, GrpcReply{.delay = 30s}));
   auto options = test_options(OtlpProtocol::kGrpc, server.endpoint());
   options.timeout = 300ms;
   auto exporter = make_otlp_exporter(options);
@@ -408,6 +420,11 @@ TEST(OtlpExporterGrpc, SlowEndpointFailsByTheDeadline) {
   EXPECT_EQ(exporter->export_spans(make_spans(1), deadline), ExportResult::kFailure);
   EXPECT_LT(Clock::now(), deadline + 1s);  // the slack absorbs scheduling only
   EXPECT_GE(server.requests().size(), 1u);
+
+  options.timeout = 100s;
+  const auto near = Clock::now() + 500ms;
+  EXPECT_EQ(make_otlp_exporter(options)->export_spans(make_spans(1), near), ExportResult::kFailure);
+  EXPECT_LT(Clock::now(), near + 1s);
 }
 
 TEST(OtlpExporterGrpc, ShutdownAbortsASlowCall) {
@@ -421,9 +438,9 @@ TEST(OtlpExporterGrpc, ShutdownAbortsASlowCall) {
 
 TEST(OtlpExporterGrpc, ShutdownEndsTheRetryInfoSleep) {
   FakeGrpcCollector server;
-  server.script({GrpcReply{.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "later",
-                                                  otlp_test::status_with_retry_info(
-                                                      14, "later", 60, 0))}});
+  server.script(
+      {GrpcReply{.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "later",
+                                        otlp_test::status_with_retry_info(14, "later", 60, 0))}});
   auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kGrpc, server.endpoint()));
   expect_shutdown_interrupts(*exporter, [&] { return server.wait_for_requests(1); });
   EXPECT_EQ(server.requests().size(), 1u);
@@ -437,212 +454,6 @@ TEST(OtlpExporterGrpc, PartialSuccessCountsRejectedSpansAsFailed) {
   EXPECT_EQ(exporter->export_spans(make_spans(4), Clock::now() + 10s), ExportResult::kSuccess);
   EXPECT_EQ(counters.exported(), 3u);
   EXPECT_EQ(counters.failed(), 1u);
-}
-
-// ---------------------------------------------------------------------------
-// Wire helpers
-
-TEST(OtlpExporterWire, RetryAfterForms) {
-  const auto now = std::chrono::system_clock::from_time_t(784111777);  // 1994-11-06 08:49:37Z
-  using otlp::parse_retry_after;
-  EXPECT_EQ(parse_retry_after("1", now), 1s);
-  EXPECT_EQ(parse_retry_after(" 120 ", now), 120s);
-  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now), 3s);
-  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", now), 10s);
-  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:50:37 1994", now), 60s);
-  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), 0s);  // past: now
-  EXPECT_EQ(parse_retry_after("99999999999999999999999", now), 24h);       // capped
-  EXPECT_FALSE(parse_retry_after("", now));
-  EXPECT_FALSE(parse_retry_after("-1", now));
-  EXPECT_FALSE(parse_retry_after("soon", now));
-  EXPECT_FALSE(parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT trailing", now));
-}
-
-TEST(OtlpExporterWire, RetryInfoFromStatusDetails) {
-  const auto bytes = otlp_test::status_with_retry_info(14, "busy", 2, 500'000'000);
-  EXPECT_EQ(otlp::retry_delay_from_status_details(bytes), 2500ms);
-  EXPECT_EQ(otlp::message_from_status(bytes), "busy");
-  EXPECT_FALSE(otlp::retry_delay_from_status_details(bytes.substr(0, bytes.size() - 3)));
-  EXPECT_FALSE(otlp::retry_delay_from_status_details(""));
-  std::string other;  // a detail of another type carries no delay
-  otlp_test::put_int(other, 1, 14);
-  std::string any;
-  otlp_test::put_bytes(any, 1, "type.googleapis.com/google.rpc.DebugInfo");
-  otlp_test::put_bytes(any, 2, "x");
-  otlp_test::put_bytes(other, 3, any);
-  EXPECT_FALSE(otlp::retry_delay_from_status_details(other));
-}
-
-TEST(OtlpExporterWire, EndpointParsing) {
-  auto ep = otlp::parse_endpoint("http://[::1]:4318", false, nullptr);
-  ASSERT_TRUE(ep);
-  EXPECT_EQ(ep->host, "[::1]");
-  EXPECT_EQ(ep->port, "4318");
-  EXPECT_EQ(ep->target, "/");
-  ep = otlp::parse_endpoint("HTTP://collector/base/v1/traces?x=1", false, nullptr);
-  ASSERT_TRUE(ep);
-  EXPECT_EQ(ep->scheme, "http");
-  EXPECT_EQ(ep->host, "collector");
-  EXPECT_EQ(ep->port, "");
-  EXPECT_EQ(ep->target, "/base/v1/traces?x=1");
-  std::string error;
-  EXPECT_FALSE(otlp::parse_endpoint("collector:4318", false, &error));
-  EXPECT_FALSE(otlp::parse_endpoint("http://collector:99999", false, &error));
-  EXPECT_NE(error.find("port"), std::string::npos);
-  EXPECT_FALSE(otlp::parse_endpoint("http://:4318", false, nullptr));
-  ep = otlp::parse_endpoint("collector:4317", true, nullptr);
-  ASSERT_TRUE(ep);
-  EXPECT_EQ(ep->scheme, "");
-  EXPECT_EQ(ep->host, "collector:4317");
-}
-
-// ---------------------------------------------------------------------------
-// Options
-
-// Clears every OTEL_EXPORTER_OTLP_* variable for the test, restores them after.
-class OtlpExporterOptionsTest : public ::testing::Test {
- protected:
-  static constexpr const char* kNames[] = {
-      "OTEL_EXPORTER_OTLP_ENDPOINT",    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-      "OTEL_EXPORTER_OTLP_HEADERS",     "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-      "OTEL_EXPORTER_OTLP_TIMEOUT",     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-      "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-      "OTEL_EXPORTER_OTLP_PROTOCOL",    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-      "OTEL_EXPORTER_OTLP_INSECURE",    "OTEL_EXPORTER_OTLP_TRACES_INSECURE"};
-  void SetUp() override {
-    for (const char* name : kNames) {
-      if (const char* v = std::getenv(name)) saved_.emplace_back(name, v);
-      unsetenv(name);
-    }
-  }
-  void TearDown() override {
-    for (const char* name : kNames) unsetenv(name);
-    for (const auto& [name, value] : saved_) setenv(name.c_str(), value.c_str(), 1);
-  }
-  static void set(const char* name, const char* value) { setenv(name, value, 1); }
-
- private:
-  std::vector<std::pair<std::string, std::string>> saved_;
-};
-
-TEST_F(OtlpExporterOptionsTest, DefaultsFollowTheSpec) {
-  std::vector<std::string> warnings;
-  auto o = OtlpExporterOptions::from_env(&warnings);
-  EXPECT_EQ(o.protocol, OtlpProtocol::kHttpProtobuf);
-  EXPECT_EQ(o.endpoint, "http://localhost:4318/v1/traces");
-  EXPECT_EQ(o.timeout, 10s);
-  EXPECT_FALSE(o.gzip);
-  EXPECT_TRUE(o.headers.empty());
-  EXPECT_TRUE(warnings.empty());
-  EXPECT_EQ(o.validate(), "");
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-  EXPECT_EQ(OtlpExporterOptions::from_env().endpoint, "http://localhost:4317");
-}
-
-TEST_F(OtlpExporterOptionsTest, GenericEndpointGetsTheSignalPathOnlyForHttp) {
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
-  EXPECT_EQ(OtlpExporterOptions::from_env().endpoint, "http://collector:4318/v1/traces");
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/base/");
-  EXPECT_EQ(OtlpExporterOptions::from_env().endpoint, "http://collector:4318/base/v1/traces");
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317");
-  EXPECT_EQ(OtlpExporterOptions::from_env().endpoint, "http://collector:4317");
-}
-
-TEST_F(OtlpExporterOptionsTest, TracesVariablesWin) {
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318");
-  set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom");
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-  set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json");
-  set("OTEL_EXPORTER_OTLP_HEADERS", "a=1");
-  set("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "b=2");
-  set("OTEL_EXPORTER_OTLP_TIMEOUT", "1000");
-  set("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2500");
-  set("OTEL_EXPORTER_OTLP_COMPRESSION", "none");
-  set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip");
-  auto o = OtlpExporterOptions::from_env();
-  EXPECT_EQ(o.endpoint, "http://traces:9999/custom");  // used as-is
-  EXPECT_EQ(o.protocol, OtlpProtocol::kHttpJson);
-  ASSERT_EQ(o.headers.size(), 1u);
-  EXPECT_EQ(o.headers[0], (std::pair<std::string, std::string>{"b", "2"}));
-  EXPECT_EQ(o.timeout, 2500ms);
-  EXPECT_TRUE(o.gzip);
-}
-
-TEST_F(OtlpExporterOptionsTest, HeadersArePercentDecoded) {
-  set("OTEL_EXPORTER_OTLP_HEADERS", "k1=v1, k2 = v%20v2 ,api%2Dkey=a%3Db,broken,=x,k3=%zz");
-  std::vector<std::string> warnings;
-  auto o = OtlpExporterOptions::from_env(&warnings);
-  using Header = std::pair<std::string, std::string>;
-  EXPECT_EQ(o.headers, (std::vector<Header>{{"k1", "v1"}, {"k2", "v v2"}, {"api-key", "a=b"}}));
-  EXPECT_EQ(warnings.size(), 3u);
-}
-
-TEST_F(OtlpExporterOptionsTest, ProtocolsAndFlags) {
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
-  EXPECT_EQ(OtlpExporterOptions::from_env().protocol, OtlpProtocol::kHttpProtobuf);
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json");
-  EXPECT_EQ(OtlpExporterOptions::from_env().protocol, OtlpProtocol::kHttpJson);
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-  set("OTEL_EXPORTER_OTLP_INSECURE", "TRUE");
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317");
-  auto o = OtlpExporterOptions::from_env();
-  EXPECT_EQ(o.protocol, OtlpProtocol::kGrpc);
-  EXPECT_TRUE(o.insecure);
-  EXPECT_EQ(o.endpoint, "collector:4317");
-  EXPECT_EQ(o.validate(), "");
-}
-
-TEST_F(OtlpExporterOptionsTest, MalformedValuesKeepDefaultsWithWarnings) {
-  set("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift");
-  set("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url");
-  set("OTEL_EXPORTER_OTLP_TIMEOUT", "10s");
-  set("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli");
-  set("OTEL_EXPORTER_OTLP_INSECURE", "maybe");
-  std::vector<std::string> warnings;
-  auto o = OtlpExporterOptions::from_env(&warnings);
-  EXPECT_EQ(o.protocol, OtlpProtocol::kHttpProtobuf);
-  EXPECT_EQ(o.endpoint, "http://localhost:4318/v1/traces");
-  EXPECT_EQ(o.timeout, 10s);
-  EXPECT_FALSE(o.gzip);
-  EXPECT_FALSE(o.insecure);
-  ASSERT_EQ(warnings.size(), 5u);
-  EXPECT_NE(warnings[0].find("OTEL_EXPORTER_OTLP_PROTOCOL"), std::string::npos);
-  set("OTEL_EXPORTER_OTLP_TIMEOUT", "0");
-  warnings.clear();
-  EXPECT_EQ(OtlpExporterOptions::from_env(&warnings).timeout, 10s);
-  EXPECT_EQ(warnings.size(), 5u);
-}
-
-TEST(OtlpExporterValidate, ReportsWhatIsWrong) {
-  auto valid = test_options(OtlpProtocol::kHttpProtobuf, "http://localhost:4318/v1/traces");
-  EXPECT_EQ(valid.validate(), "");
-  auto expect_error = [&](auto mutate, std::string_view needle) {
-    auto o = valid;
-    mutate(o);
-    const auto error = o.validate();
-    EXPECT_NE(error.find(needle), std::string::npos) << "got: \"" << error << "\"";
-    EXPECT_THROW(make_otlp_exporter(o), std::invalid_argument);
-  };
-  expect_error([](auto& o) { o.endpoint.clear(); }, "empty");
-  expect_error([](auto& o) { o.endpoint = "https://collector:4318/v1/traces"; }, "https");
-  expect_error([](auto& o) { o.endpoint = "ftp://collector/"; }, "endpoint");
-  expect_error([](auto& o) { o.endpoint = "http://collector:0/"; }, "port");
-  expect_error([](auto& o) { o.timeout = 0ms; }, "timeout");
-  expect_error([](auto& o) { o.retry.max_attempts = 0; }, "max_attempts");
-  expect_error([](auto& o) { o.retry.multiplier = 0.5; }, "multiplier");
-  expect_error([](auto& o) { o.headers = {{"x-bad", "a\r\nInjected: 1"}}; }, "x-bad");
-  expect_error([](auto& o) { o.headers = {{"bad name", "v"}}; }, "bad name");
-  expect_error(
-      [](auto& o) {
-        o.protocol = OtlpProtocol::kGrpc;
-        o.headers = {{"grpc-timeout", "1"}};
-      },
-      "grpc-");
-  auto grpc = test_options(OtlpProtocol::kGrpc, "https://collector:4317");
-  EXPECT_EQ(grpc.validate(), "");
-  grpc.endpoint = "collector:4317";
-  EXPECT_EQ(grpc.validate(), "");
 }
 
 }  // namespace

@@ -1,0 +1,480 @@
+// The OTLP span exporter: options from the environment, encoding and gzip,
+// and the retry loop around a Transport (HTTP in otlp_http_transport.cpp,
+// gRPC in otlp_grpc_transport.cpp).
+//
+// Specs: OpenTelemetry "OTLP Exporter" (configuration, retry) and the OTLP
+// protocol spec ("Failures", "Throttling", "Partial Success").
+#include "spanline/telemetry/exporters/otlp_exporter.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+
+#include "exporters/otlp_transport.h"
+#include "sdk/env.h"
+#include "sdk/internal_log.h"
+#include "spanline/telemetry/api/ids.h"
+#include "spanline/telemetry/exporters/otlp_encoder.h"
+#include "spanline/telemetry/sdk/counters.h"
+
+namespace spanline::telemetry {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kComponent = "otlp_exporter";
+
+// ---------------------------------------------------------------------------
+// Environment (OTLP exporter spec, "Configuration Options")
+// ---------------------------------------------------------------------------
+
+// The signal-specific variable wins over the generic one; returns the value
+// and the name it came from (for warnings).
+std::optional<std::pair<std::string, const char*>> get_either(const char* traces_name,
+                                                              const char* generic_name) {
+  if (auto v = env::get(traces_name)) return std::pair{*v, traces_name};
+  if (auto v = env::get(generic_name)) return std::pair{*v, generic_name};
+  return std::nullopt;
+}
+
+void warn(std::vector<std::string>* warnings, std::string text) {
+  if (warnings) warnings->push_back(std::move(text));
+}
+
+// "Endpoint URLs for OTLP/HTTP": the generic endpoint is a base URL to which
+// the signal path is appended, keeping any path the base already has.
+std::string append_traces_path(std::string base) {
+  if (base.empty() || base.back() != '/') base.push_back('/');
+  return base + "v1/traces";
+}
+
+// "Specifying headers via environment variables": a comma-separated list of
+// percent-encoded key=value pairs (the W3C Baggage format, less properties).
+std::vector<std::pair<std::string, std::string>> parse_headers(std::string_view text,
+                                                               const char* name,
+                                                               std::vector<std::string>* warnings) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto member = env::trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (member.empty()) continue;
+    const auto eq = member.find('=');
+    std::optional<std::string> key, value;
+    if (eq != std::string_view::npos) {
+      key = env::percent_decode(env::trim(member.substr(0, eq)));
+      value = env::percent_decode(env::trim(member.substr(eq + 1)));
+    }
+    if (!key || key->empty() || !value) {
+      warn(warnings, std::string(name) + ": skipping malformed header \"" + std::string(member) +
+                         "\" (expected key=value, percent-encoded)");
+      continue;
+    }
+    out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+bool is_token_char(unsigned char c) {
+  return std::isalnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// Why a user header cannot go on the wire, or empty. gRPC asserts on
+// metadata it considers illegal, so its rules are checked up front.
+std::string header_problem(OtlpProtocol protocol, const std::string& key,
+                           const std::string& value) {
+  if (key.empty()) return "a header has an empty name";
+  if (protocol == OtlpProtocol::kGrpc) {
+    const auto lower = env::to_lower(key);
+    for (unsigned char c : lower)
+      if (!(std::isdigit(c) || (c >= 'a' && c <= 'z') || c == '_' || c == '-' || c == '.'))
+        return "header \"" + key + "\" is not a valid gRPC metadata key";
+    if (lower.starts_with("grpc-")) return "header \"" + key + "\" uses the reserved grpc- prefix";
+    if (!lower.ends_with("-bin"))
+      for (unsigned char c : value)
+        if (c < 0x20 || c > 0x7e)
+          return "header \"" + key + "\" has a value gRPC cannot send as text";
+    return {};
+  }
+  for (unsigned char c : key)
+    if (!is_token_char(c)) return "header \"" + key + "\" is not a valid HTTP field name";
+  // These frame the message; a user value would corrupt the request.
+  for (const char* framing :
+       {"content-length", "transfer-encoding", "content-encoding", "connection"})
+    if (env::iequals(key, framing)) return "header \"" + key + "\" is set by the exporter";
+  for (unsigned char c : value)
+    if (c == '\r' || c == '\n' || c == '\0')
+      return "header \"" + key + "\" has a control character in its value";
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// gzip (OTLP/HTTP "Request": Content-Encoding: gzip)
+// ---------------------------------------------------------------------------
+
+bool gzip_compress(std::string_view in, std::string& out) {
+  z_stream zs{};
+  // windowBits 15 + 16 selects the gzip wrapper rather than zlib's.
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return false;
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+// ---------------------------------------------------------------------------
+// The exporter
+// ---------------------------------------------------------------------------
+
+class OtlpExporter final : public SpanExporter {
+ public:
+  explicit OtlpExporter(OtlpExporterOptions options)
+      : options_(std::move(options)),
+        transport_(options_.protocol == OtlpProtocol::kGrpc ? otlp::make_grpc_transport(options_)
+                                                            : otlp::make_http_transport(options_)) {
+  }
+  ~OtlpExporter() override { shutdown(); }
+
+  ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
+                            Deadline deadline) noexcept override;
+  void shutdown() noexcept override;
+
+ private:
+  bool encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept;
+  otlp::SendResult send_with_retries(Deadline deadline);
+  std::chrono::nanoseconds backoff(int retry) const noexcept;
+  // Sleeps until `until`; false when shutdown() cut the sleep short.
+  bool sleep_until(Deadline until);
+  bool shut_down() {
+    std::lock_guard lock(mu_);
+    return shutdown_;
+  }
+  void report(const otlp::SendResult& result, std::size_t spans) noexcept;
+
+  const OtlpExporterOptions options_;
+  const std::unique_ptr<otlp::Transport> transport_;
+  // Reused across batches: export_spans runs on one thread at a time.
+  std::string body_;
+  std::string scratch_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;  // ends backoff sleeps on shutdown
+  bool shutdown_ = false;         // guarded by mu_
+
+  // At most one line per kind per 10 s: a dead backend fails every batch.
+  internal::RateLimiter permanent_log_{10s};
+  internal::RateLimiter failed_log_{10s};
+  internal::RateLimiter partial_log_{10s};
+};
+
+ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData>> spans,
+                                        Deadline deadline) noexcept {
+  auto& counters = SdkCounters::instance();
+  if (spans.empty()) return ExportResult::kSuccess;
+  // SpanExporter spec, "Shutdown": later Export calls fail without I/O.
+  if (shut_down() || !encode(spans)) {
+    counters.spans_export_failed.add(spans.size());
+    return ExportResult::kFailure;
+  }
+  otlp::SendResult result;
+  try {
+    result = send_with_retries(deadline);
+  } catch (const std::exception& e) {  // allocation failures only
+    result = {otlp::SendStatus::kRetryable, {}, {}, e.what()};
+  }
+  report(result, spans.size());
+  if (result.status != otlp::SendStatus::kOk) {
+    counters.spans_export_failed.add(spans.size());
+    return ExportResult::kFailure;
+  }
+  // "Partial Success": rejected spans are dropped for good, the rest landed.
+  const auto rejected = static_cast<std::size_t>(std::clamp<std::int64_t>(
+      result.partial.rejected_spans, 0, static_cast<std::int64_t>(spans.size())));
+  counters.spans_exported.add(spans.size() - rejected);
+  if (rejected > 0) counters.spans_export_failed.add(rejected);
+  return ExportResult::kSuccess;
+}
+
+bool OtlpExporter::encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept {
+  try {
+    body_.clear();
+    if (options_.protocol == OtlpProtocol::kHttpJson)
+      encode_otlp_json(spans, body_);
+    else
+      encode_otlp_proto(spans, body_);
+    // gRPC compresses in its own framing (ClientContext), HTTP here, once
+    // per batch rather than once per attempt.
+    if (options_.gzip && options_.protocol != OtlpProtocol::kGrpc) {
+      if (!gzip_compress(body_, scratch_)) return false;
+      body_.swap(scratch_);
+    }
+    return true;
+  } catch (const std::exception& e) {
+    internal::log(internal::LogLevel::kError, kComponent,
+                  std::string("cannot encode batch: ") + e.what());
+    return false;
+  }
+}
+
+// OTLP exporter spec, "Retry": transient failures are retried with
+// exponential backoff and jitter; the server's own delay (Retry-After,
+// RetryInfo) replaces the computed one. Nothing outlives `deadline`: an
+// attempt gets min(timeout, time left), and a delay that would end past the
+// deadline ends the export instead.
+otlp::SendResult OtlpExporter::send_with_retries(Deadline deadline) {
+  otlp::SendResult result;
+  result.status = otlp::SendStatus::kRetryable;
+  result.error = "deadline passed before the first attempt";
+  for (int attempt = 1;; ++attempt) {
+    const auto now = Clock::now();
+    if (now >= deadline) return result;
+    const auto attempt_deadline =
+        deadline - now > options_.timeout ? now + options_.timeout : deadline;
+    result = transport_->send(body_, attempt_deadline);
+    if (result.status != otlp::SendStatus::kRetryable) return result;
+    if (!options_.retry.enabled || attempt >= options_.retry.max_attempts) return result;
+    const auto delay = result.retry_after ? *result.retry_after : backoff(attempt);
+    if (delay >= deadline - Clock::now()) {
+      result.error += " (no time left for a retry before the deadline)";
+      return result;
+    }
+    if (!sleep_until(Clock::now() + delay)) {
+      result.status = otlp::SendStatus::kAborted;
+      return result;
+    }
+    SdkCounters::instance().export_retries.add();
+  }
+}
+
+// initial · multiplier^(retry−1), capped at max_backoff, then spread
+// uniformly over ±50% so that clients failing together do not retry together.
+std::chrono::nanoseconds OtlpExporter::backoff(int retry) const noexcept {
+  const auto& r = options_.retry;
+  const double initial = std::chrono::duration<double, std::nano>(r.initial_backoff).count();
+  const double cap = std::chrono::duration<double, std::nano>(r.max_backoff).count();
+  const double base = std::min(cap, initial * std::pow(r.multiplier, retry - 1));
+  const double unit = static_cast<double>(random_u64() >> 11) * 0x1.0p-53;  // [0, 1)
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(base * (0.5 + unit)));
+}
+
+bool OtlpExporter::sleep_until(Deadline until) {
+  std::unique_lock lock(mu_);
+  return !wake_.wait_until(lock, until, [this] { return shutdown_; });
+}
+
+void OtlpExporter::shutdown() noexcept {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_ = true;
+  }
+  wake_.notify_all();
+  transport_->shutdown();
+}
+
+void OtlpExporter::report(const otlp::SendResult& result, std::size_t spans) noexcept {
+  try {
+    const std::string batch = std::to_string(spans) + " spans to " + options_.endpoint;
+    switch (result.status) {
+      case otlp::SendStatus::kOk:
+        if ((result.partial.rejected_spans != 0 || !result.partial.error_message.empty()) &&
+            partial_log_.allow())
+          internal::log(internal::LogLevel::kWarn, kComponent,
+                        "partial success exporting " + batch + ": " +
+                            std::to_string(result.partial.rejected_spans) +
+                            " rejected: " + result.partial.error_message);
+        break;
+      case otlp::SendStatus::kPermanent:
+        if (permanent_log_.allow())
+          internal::log(internal::LogLevel::kError, kComponent,
+                        "dropping " + batch + ", the server rejected them: " + result.error);
+        break;
+      case otlp::SendStatus::kRetryable:
+        if (failed_log_.allow())
+          internal::log(internal::LogLevel::kWarn, kComponent,
+                        "dropping " + batch + " after retries: " + result.error);
+        break;
+      case otlp::SendStatus::kAborted:
+        break;  // shutdown asked for it
+    }
+  } catch (...) {
+    // Logging must not turn a failed export into a crash.
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Endpoint parsing, shared with the transports
+// ---------------------------------------------------------------------------
+
+namespace otlp {
+
+std::optional<Endpoint> parse_endpoint(std::string_view url, bool allow_bare, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<Endpoint> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  Endpoint ep;
+  const auto sep = url.find("://");
+  const bool is_url = sep != std::string_view::npos && (env::iequals(url.substr(0, sep), "http") ||
+                                                        env::iequals(url.substr(0, sep), "https"));
+  if (!is_url) {
+    if (!allow_bare) return fail("not an http:// or https:// URL");
+    // gRPC accepts its own target syntaxes (host:port, dns:///..., unix:...);
+    // the channel validates them when it connects.
+    if (url.empty() || url.find_first_of(" \t\r\n") != std::string_view::npos)
+      return fail("not a valid gRPC target");
+    ep.host = url;
+    return ep;
+  }
+  ep.scheme = env::to_lower(url.substr(0, sep));
+  std::string_view rest = url.substr(sep + 3);
+  const auto path_at = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, path_at);
+  std::string_view target = path_at == std::string_view::npos ? "/" : rest.substr(path_at);
+  target = target.substr(0, target.find('#'));
+  ep.target = target.starts_with('/') ? std::string(target) : "/" + std::string(target);
+  if (authority.find('@') != std::string_view::npos)
+    return fail("user info in URLs is not supported");
+
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return fail("unterminated IPv6 address");
+    host = authority.substr(0, close + 1);
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (!after.starts_with(':')) return fail("unexpected text after the IPv6 address");
+      port = after.substr(1);
+      if (port.empty()) return fail("empty port");
+    }
+  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) return fail("empty port");
+  }
+  if (host.empty() || host == "[]") return fail("missing host");
+  if (!port.empty()) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+      return fail("invalid port \"" + std::string(port) + "\"");
+  }
+  ep.host = host;
+  ep.port = port;
+  return ep;
+}
+
+}  // namespace otlp
+
+// ---------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------
+
+OtlpExporterOptions OtlpExporterOptions::from_env(std::vector<std::string>* warnings) {
+  OtlpExporterOptions o;
+  if (auto v = get_either("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")) {
+    if (v->first == "grpc")
+      o.protocol = OtlpProtocol::kGrpc;
+    else if (v->first == "http/protobuf")
+      o.protocol = OtlpProtocol::kHttpProtobuf;
+    else if (v->first == "http/json")
+      o.protocol = OtlpProtocol::kHttpJson;
+    else
+      warn(warnings, std::string(v->second) + "=\"" + v->first +
+                         "\" is not grpc, http/protobuf or http/json; using http/protobuf");
+  }
+  const bool grpc = o.protocol == OtlpProtocol::kGrpc;
+
+  std::optional<std::pair<std::string, const char*>> endpoint;
+  if (auto v = env::get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    endpoint = {*v, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"};
+  } else if (auto g = env::get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    endpoint = {grpc ? *g : append_traces_path(*g), "OTEL_EXPORTER_OTLP_ENDPOINT"};
+  }
+  if (endpoint) {
+    std::string why;
+    if (otlp::parse_endpoint(endpoint->first, grpc, &why))
+      o.endpoint = endpoint->first;
+    else
+      warn(warnings, std::string(endpoint->second) + " is not a valid endpoint (" + why +
+                         "); using the default");
+  }
+  if (o.endpoint.empty())
+    o.endpoint = grpc ? "http://localhost:4317" : "http://localhost:4318/v1/traces";
+
+  if (auto v = get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"))
+    o.headers = parse_headers(v->first, v->second, warnings);
+
+  for (const char* name : {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"}) {
+    if (!env::get(name)) continue;
+    if (auto ms = env::get_millis(name, warnings)) {
+      if (ms->count() > 0)
+        o.timeout = *ms;
+      else
+        warn(warnings, std::string(name) + "=0 is not a usable timeout; using the default");
+    }
+    break;
+  }
+
+  if (auto v =
+          get_either("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION")) {
+    if (env::iequals(v->first, "gzip"))
+      o.gzip = true;
+    else if (!env::iequals(v->first, "none"))
+      warn(warnings,
+           std::string(v->second) + "=\"" + v->first + "\" is not gzip or none; not compressing");
+  }
+
+  if (auto v = get_either("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE")) {
+    if (env::iequals(v->first, "true"))
+      o.insecure = true;
+    else if (!env::iequals(v->first, "false"))
+      warn(warnings, std::string(v->second) + "=\"" + v->first + "\" is not true or false");
+  }
+  return o;
+}
+
+std::string OtlpExporterOptions::validate() const {
+  const bool grpc = protocol == OtlpProtocol::kGrpc;
+  if (endpoint.empty()) return "the OTLP endpoint is empty";
+  std::string why;
+  const auto ep = otlp::parse_endpoint(endpoint, grpc, &why);
+  if (!ep) return "invalid OTLP endpoint \"" + endpoint + "\": " + why;
+  if (!grpc && ep->scheme == "https")
+    return "https endpoints are not supported by the OTLP/HTTP exporter yet; use protocol grpc "
+           "for TLS, or an http:// endpoint";
+  if (timeout <= std::chrono::milliseconds::zero()) return "the OTLP timeout must be positive";
+  if (retry.max_attempts < 1) return "retry.max_attempts must be at least 1";
+  if (retry.enabled) {
+    if (retry.initial_backoff <= std::chrono::milliseconds::zero())
+      return "retry.initial_backoff must be positive";
+    if (retry.max_backoff < retry.initial_backoff)
+      return "retry.max_backoff must not be below retry.initial_backoff";
+    if (!(retry.multiplier >= 1.0) || !std::isfinite(retry.multiplier))
+      return "retry.multiplier must be a finite number of at least 1";
+  }
+  for (const auto& [key, value] : headers)
+    if (auto problem = header_problem(protocol, key, value); !problem.empty()) return problem;
+  return {};
+}
+
+std::unique_ptr<SpanExporter> make_otlp_exporter(OtlpExporterOptions options) {
+  if (auto problem = options.validate(); !problem.empty()) throw std::invalid_argument(problem);
+  return std::make_unique<OtlpExporter>(std::move(options));
+}
+
+}  // namespace spanline::telemetry
