@@ -6,16 +6,29 @@
 #include <typeinfo>
 
 #include "sdk/provider_state.h"
+#include "sdk/span_data_pool.h"
 
 namespace spanline::telemetry {
 namespace detail {
 
-void truncate_string(std::string& s, std::size_t max_length) {
-  if (s.size() <= max_length) return;
+// Attribute keys often share long prefixes ("http.request.", "net.peer.")
+// and differ at the end, so the last byte rejects most mismatches before a
+// full compare. Every set_attribute scans the span's keys.
+bool same_key(const std::string& a, std::string_view b) noexcept {
+  return a.size() == b.size() && (b.empty() || a.back() == b.back()) &&
+         std::char_traits<char>::compare(a.data(), b.data(), b.size()) == 0;
+}
+
+std::string_view truncated(std::string_view s, std::size_t max_length) noexcept {
+  if (s.size() <= max_length) return s;
   std::size_t cut = max_length;
   // Step back over UTF-8 continuation bytes so the result stays valid text.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
+  return s.substr(0, cut);
+}
+
+void truncate_string(std::string& s, std::size_t max_length) {
+  s.resize(truncated(s, max_length).size());
 }
 
 void truncate_value(AttributeValue& value, std::size_t max_length) {
@@ -31,13 +44,15 @@ bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeV
                  std::size_t count_limit, std::size_t value_length) {
   truncate_value(value, value_length);
   for (auto& a : attrs) {
-    if (a.key == key) {
+    if (same_key(a.key, key)) {
       a.value = std::move(value);
       return true;
     }
   }
   if (attrs.size() >= count_limit) return false;
-  attrs.push_back({std::string(key), std::move(value)});
+  std::string k = SpanDataPool::take_string();
+  k.assign(key);
+  attrs.push_back({std::move(k), std::move(value)});
   return true;
 }
 
@@ -102,6 +117,32 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
   if (!detail::set_limited(data_->attributes, key, std::move(value), l.attribute_count,
                            l.attribute_value_length))
     ++data_->dropped_attributes_count;
+}
+
+void Span::set_attribute(std::string_view key, std::string_view value) {
+  if (!data_) return;
+  const auto& l = provider_->limits;
+  value = detail::truncated(value, l.attribute_value_length);
+  auto& attrs = data_->attributes;
+  for (auto& a : attrs) {
+    if (detail::same_key(a.key, key)) {
+      if (auto* s = std::get_if<std::string>(&a.value)) {
+        s->assign(value);
+      } else {
+        a.value = std::string(value);
+      }
+      return;
+    }
+  }
+  if (attrs.size() >= l.attribute_count) {
+    ++data_->dropped_attributes_count;
+    return;
+  }
+  std::string k = detail::SpanDataPool::take_string();
+  k.assign(key);
+  std::string v = detail::SpanDataPool::take_string();
+  v.assign(value);
+  attrs.push_back({std::move(k), AttributeValue(std::in_place_index<0>, std::move(v))});
 }
 
 void Span::add_event(std::string_view name, std::vector<Attribute> attributes,

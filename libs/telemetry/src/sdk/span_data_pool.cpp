@@ -33,6 +33,42 @@ SpanDataPool& SpanDataPool::instance() noexcept {
   return *pool;
 }
 
+namespace {
+thread_local std::vector<std::string> t_strings;
+
+// Moves the recyclable string buffers of `span`'s attributes into `out`.
+void harvest_strings(SpanData& span, std::vector<std::string>& out) {
+  for (auto& a : span.attributes) {
+    if (a.key.capacity() <= SpanDataPool::kMaxRecycledCapacity) out.push_back(std::move(a.key));
+    if (auto* v = std::get_if<std::string>(&a.value);
+        v && v->capacity() <= SpanDataPool::kMaxRecycledCapacity)
+      out.push_back(std::move(*v));
+  }
+}
+}  // namespace
+
+std::string SpanDataPool::take_string() noexcept {
+  if (t_strings.empty()) {
+    auto& pool = instance();
+    std::lock_guard lock(pool.mu_);
+    const std::size_t m = std::min(kStringChunk, pool.free_strings_.size());
+    if (m == 0) return {};
+    try {
+      t_strings.reserve(kStringChunk);
+    } catch (...) {
+      return {};
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      t_strings.push_back(std::move(pool.free_strings_.back()));
+      pool.free_strings_.pop_back();
+    }
+  }
+  std::string s = std::move(t_strings.back());
+  t_strings.pop_back();
+  s.clear();
+  return s;
+}
+
 std::unique_ptr<SpanData> SpanDataPool::acquire() {
   thread_local std::vector<std::unique_ptr<SpanData>> stash;
   if (stash.empty()) {
@@ -50,10 +86,18 @@ std::unique_ptr<SpanData> SpanDataPool::acquire() {
 }
 
 void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept {
-  // Clear outside the lock: it frees attribute strings and drops the
-  // resource/scope references.
-  for (auto& s : spans)
-    if (s) reset(*s);
+  // Harvest and clear outside the lock: clearing frees what is not recycled
+  // and drops the resource/scope references.
+  thread_local std::vector<std::string> harvested;
+  try {
+    for (auto& s : spans) {
+      if (!s) continue;
+      harvest_strings(*s, harvested);
+      reset(*s);
+    }
+  } catch (...) {
+    // Out of memory while growing `harvested`: recycle fewer strings.
+  }
   {
     std::lock_guard lock(mu_);
     for (auto& s : spans) {
@@ -61,7 +105,15 @@ void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexce
       if (free_.size() >= kMaxPooled) break;
       free_.push_back(std::move(s));
     }
+    try {
+      for (auto& str : harvested) {
+        if (free_strings_.size() >= kMaxPooledStrings) break;
+        free_strings_.push_back(std::move(str));
+      }
+    } catch (...) {
+    }
   }
+  harvested.clear();
   spans.clear();  // frees whatever did not fit
 }
 

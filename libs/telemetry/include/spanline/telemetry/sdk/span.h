@@ -40,8 +40,18 @@ class Span {
   // Sets or replaces an attribute. Beyond the attribute count limit new keys
   // are dropped (and counted); string values are cut to the length limit.
   void set_attribute(std::string_view key, AttributeValue value);
+  // String values are copied into recycled buffers: no allocation in steady
+  // state on this, the most common attribute path.
+  void set_attribute(std::string_view key, std::string_view value);
+  void set_attribute(std::string_view key, const char* value) {
+    set_attribute(key, std::string_view(value));
+  }
+  void set_attribute(std::string_view key, const std::string& value) {
+    set_attribute(key, std::string_view(value));
+  }
   template <typename T>
-    requires(!std::is_same_v<std::decay_t<T>, AttributeValue>)
+    requires(!std::is_same_v<std::decay_t<T>, AttributeValue> &&
+             !std::is_convertible_v<const T&, std::string_view>)
   void set_attribute(std::string_view key, T&& value) {
     if (data_) set_attribute(key, attr(std::forward<T>(value)));
   }
