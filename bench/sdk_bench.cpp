@@ -78,12 +78,15 @@ void BM_SpanMinimal(benchmark::State& state) {
   auto provider = make_provider(st::make_always_on_sampler());
   auto& tracer = provider->get_tracer("bench");
   const st::Context root;
+  const auto dropped_before = st::SdkCounters::instance().snapshot().spans_dropped;
   for (auto _ : state) {
     auto span = tracer.start_span("span", {.parent = &root});
     span.end();
   }
   state.SetItemsProcessed(state.iterations());
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
+  state.counters["dropped"] = static_cast<double>(
+      st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
 }
 BENCHMARK(BM_SpanMinimal)->MinTime(1.0)->UseRealTime();
 

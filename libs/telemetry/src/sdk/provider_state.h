@@ -16,6 +16,8 @@ namespace spanline::telemetry::detail {
 
 struct ProviderState {
   std::shared_ptr<const Resource> resource;
+  // Non-owning alias of `resource` for spans (see SpanData::resource).
+  std::shared_ptr<const Resource> resource_view;
   std::unique_ptr<Sampler> sampler;
   std::vector<std::unique_ptr<SpanProcessor>> processors;
   IdGenerator* id_generator = nullptr;  // null → the thread-local PRNG directly

@@ -74,8 +74,8 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
   data->name = std::string(name);
   data->kind = options.kind;
   data->start_unix_nano = options.start_unix_nano ? options.start_unix_nano : p.now();
-  data->resource = p.resource;
-  data->scope = scope_;
+  data->resource = p.resource_view;
+  data->scope = scope_view_;
 
   const auto& l = p.limits;
   if (!options.attributes.empty() || !sampling.attributes.empty()) {
@@ -112,6 +112,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   s.disabled = options.disabled;
   s.resource = options.resource ? std::move(options.resource)
                                 : std::make_shared<const Resource>(resource_from_env());
+  s.resource_view = std::shared_ptr<const Resource>(std::shared_ptr<const Resource>(), s.resource.get());
   s.sampler = options.sampler ? std::move(options.sampler)
                               : make_parent_based_sampler(make_always_on_sampler());
   s.processors = std::move(options.processors);

@@ -16,8 +16,10 @@ struct SdkCountersSnapshot {
   std::uint64_t export_retries = 0;   // retried export attempts
 };
 
-// Each counter sits on its own cache line: threads ending spans should not
-// contend with the exporter thread.
+// Counters bumped once per span (started, ended) are per thread: each thread
+// adds to its own slot without a locked instruction or a shared cache line,
+// and readers sum the slots. The per-batch counters are plain atomics, each
+// on its own cache line.
 class SdkCounters {
  public:
   static SdkCounters& instance() noexcept;
@@ -28,8 +30,17 @@ class SdkCounters {
     void add(std::uint64_t n = 1) noexcept { value.fetch_add(n, std::memory_order_relaxed); }
     std::uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
   };
-  Counter spans_started;
-  Counter spans_ended;
+  class PerThreadCounter {
+   public:
+    explicit constexpr PerThreadCounter(int index) noexcept : index_(index) {}
+    void add(std::uint64_t n = 1) noexcept;
+    std::uint64_t get() const noexcept;
+
+   private:
+    int index_;
+  };
+  PerThreadCounter spans_started{0};
+  PerThreadCounter spans_ended{1};
   Counter spans_dropped;
   Counter spans_exported;
   Counter spans_export_failed;

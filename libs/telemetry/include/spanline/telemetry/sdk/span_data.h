@@ -83,6 +83,11 @@ struct SpanData {
   std::vector<SpanLink> links;
   std::uint32_t dropped_links_count = 0;
   SpanStatus status;
+  // Spans recorded by the SDK share their provider's resource and their
+  // tracer's scope through non-owning pointers (no reference count per span):
+  // those are valid while the TracerProvider lives. A processor that keeps a
+  // SpanData past its provider's shutdown must copy them. Decoded spans (the
+  // collector, traceview) own theirs.
   std::shared_ptr<const Resource> resource;
   std::shared_ptr<const InstrumentationScope> scope;
 

@@ -83,9 +83,12 @@ class Tracer {
  private:
   friend class TracerProvider;
   Tracer(detail::ProviderState* provider, std::shared_ptr<const InstrumentationScope> scope)
-      : provider_(provider), scope_(std::move(scope)) {}
+      : provider_(provider), scope_(std::move(scope)), scope_view_(std::shared_ptr<const InstrumentationScope>(), scope_.get()) {}
   detail::ProviderState* provider_;
   std::shared_ptr<const InstrumentationScope> scope_;
+  // Non-owning alias of scope_ handed to spans: copying it costs no atomic
+  // reference count (see SpanData::scope).
+  std::shared_ptr<const InstrumentationScope> scope_view_;
 };
 
 class TracerProvider {
