@@ -41,6 +41,9 @@ def sdk_micro(build, figures, sdk_core, _other):
         ("sdk.span_unsampled_ns", ns(b["BM_SpanUnsampled"]), "ns"),
         ("sdk.span_disabled_ns", ns(b["BM_SpanDisabledSdk"]), "ns"),
         ("sdk.traceparent_roundtrip_ns", ns(b["BM_TraceparentRoundTrip"]), "ns"),
+        ("sdk.traceparent_only_roundtrip_ns", ns(b["BM_TraceparentOnlyRoundTrip"]), "ns"),
+        ("sdk.traceparent_roundtrip_map_carrier_ns", ns(b["BM_TraceparentRoundTripMapCarrier"]),
+         "ns"),
     ]
 
 

@@ -105,7 +105,10 @@ template class Id<8>;
 
 std::uint64_t random_u64() noexcept { return thread_rng().next(); }
 
-TraceId RandomIdGenerator::new_trace_id() noexcept {
+TraceId RandomIdGenerator::new_trace_id() noexcept { return random_trace_id(); }
+SpanId RandomIdGenerator::new_span_id() noexcept { return random_span_id(); }
+
+TraceId random_trace_id() noexcept {
   auto& rng = thread_rng();
   TraceId id;
   std::uint64_t hi, lo;
@@ -118,7 +121,7 @@ TraceId RandomIdGenerator::new_trace_id() noexcept {
   return id;
 }
 
-SpanId RandomIdGenerator::new_span_id() noexcept {
+SpanId random_span_id() noexcept {
   auto& rng = thread_rng();
   std::uint64_t v;
   do {

@@ -176,28 +176,6 @@ std::string format_traceparent(const SpanContext& context) {
 
 // ---- W3C Trace Context propagator ----------------------------------------
 
-namespace {
-
-// TraceState::to_header() into `out`, or nullopt when it needs more than
-// `capacity` bytes: typical lists fit a stack buffer, and the setter copies
-// the value anyway, so inject need not allocate.
-std::optional<std::size_t> write_trace_state(const TraceState& state, char* out,
-                                             std::size_t capacity) noexcept {
-  std::size_t size = 0;
-  for (const auto& [key, value] : state.members()) {
-    if (size + (size != 0) + key.size() + 1 + value.size() > capacity) return std::nullopt;
-    if (size != 0) out[size++] = ',';
-    key.copy(out + size, key.size());
-    size += key.size();
-    out[size++] = '=';
-    value.copy(out + size, value.size());
-    size += value.size();
-  }
-  return size;
-}
-
-}  // namespace
-
 Context W3CTraceContextPropagator::extract(const TextMapGetter& carrier,
                                            const Context& context) const {
   // Two traceparent headers cannot be combined into one value; the test suite
@@ -228,12 +206,7 @@ void W3CTraceContextPropagator::inject(const Context& context, TextMapSetter& ca
   // Empty tracestate headers are legal but SHOULD NOT be sent (§3.3.1.1).
   const TraceState& state = span.trace_state();
   if (state.empty()) return;
-  char buffer[512];
-  if (const auto size = write_trace_state(state, buffer, sizeof buffer)) {
-    carrier.set(kTracestate, std::string_view(buffer, *size));
-  } else {
-    carrier.set(kTracestate, state.to_header());
-  }
+  carrier.set(kTracestate, state.to_header());
 }
 
 std::vector<std::string> W3CTraceContextPropagator::fields() const {

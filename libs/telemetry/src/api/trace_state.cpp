@@ -62,51 +62,48 @@ std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
-// Members in `headers` if none is empty (commas + 1 per header), capped so a
-// hostile header cannot make us reserve much.
-std::size_t estimate_members(std::span<const std::string_view> headers) noexcept {
-  std::size_t n = 0;
-  for (auto h : headers) {
-    ++n;
-    for (auto comma = h.find(','); comma != std::string_view::npos && n <= TraceState::kMaxMembers;
-         comma = h.find(',', comma + 1)) {
-      ++n;
-    }
-  }
-  return std::min(n, TraceState::kMaxMembers);
-}
+using MemberView = std::pair<std::string_view, std::string_view>;
 
-using Members = std::vector<std::pair<std::string, std::string>>;
+// Room for a full list of views, left uninitialised (filled front to back).
+struct MemberViews {
+  MemberViews() noexcept {}
+  MemberView& operator[](std::size_t i) noexcept { return items[i]; }
+  MemberView* data() noexcept { return items; }
+  union {
+    MemberView items[TraceState::kMaxMembers];
+  };
+};
 
 // Several headers are one list (§3.3.1.1, RFC 7230 §3.2.2): joining them with
 // ',' and splitting on ',' is the same as splitting each one, so no joined
 // copy is made. The list is all or nothing: one bad member, a duplicate key
 // (§3.3.1.4) or a 33rd member (§3.3.1.2) makes the whole header unusable, and
 // guessing which part to keep would forward state a vendor never wrote.
-bool parse_list(std::span<const std::string_view> headers, Members& members) {
-  members.reserve(estimate_members(headers));
+// Returns the number of members written to `members` (views into `headers`),
+// or -1 when the list is invalid.
+int parse_list(std::span<const std::string_view> headers, MemberViews& members) {
+  std::size_t n = 0;
   for (std::string_view header : headers) {
     while (true) {
       const auto comma = header.find(',');
       const auto member = trim_ows(header.substr(0, comma));
       if (!member.empty()) {  // empty and whitespace-only members are allowed
-        if (members.size() == TraceState::kMaxMembers) return false;
+        if (n == TraceState::kMaxMembers) return -1;
         const auto eq = member.find('=');
-        if (eq == std::string_view::npos) return false;
+        if (eq == std::string_view::npos) return -1;
         const auto key = member.substr(0, eq);
         const auto value = member.substr(eq + 1);
-        if (!TraceState::is_valid_key(key) || !TraceState::is_valid_value(value)) return false;
-        if (std::any_of(members.begin(), members.end(),
-                        [key](const auto& m) { return m.first == key; })) {
-          return false;
+        if (!TraceState::is_valid_key(key) || !TraceState::is_valid_value(value)) return -1;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (members[i].first == key) return -1;
         }
-        members.emplace_back(key, value);
+        members[n++] = {key, value};
       }
       if (comma == std::string_view::npos) break;
       header.remove_prefix(comma + 1);
     }
   }
-  return true;
+  return static_cast<int>(n);
 }
 
 }  // namespace
@@ -131,51 +128,77 @@ bool TraceState::is_valid_value(std::string_view value) noexcept {
          all_of_class(value, kValueChar);
 }
 
+void TraceState::append(std::string_view key, std::string_view value) {
+  if (size_ != 0) header_.push_back(',');
+  Member& m = members_[size_++];
+  m.key_at = static_cast<std::uint16_t>(header_.size());
+  m.key_size = static_cast<std::uint16_t>(key.size());
+  header_.append(key);
+  header_.push_back('=');
+  m.value_at = static_cast<std::uint16_t>(header_.size());
+  m.value_size = static_cast<std::uint16_t>(value.size());
+  header_.append(value);
+}
+
+void TraceState::assign(std::span<const std::pair<std::string_view, std::string_view>> members) {
+  std::size_t bytes = 0;
+  for (const auto& [k, v] : members) bytes += k.size() + v.size() + 2;
+  // The views may point into header_: build the new list aside.
+  TraceState next;
+  next.header_.reserve(bytes);
+  for (const auto& [k, v] : members) next.append(k, v);
+  *this = std::move(next);
+}
+
 std::optional<TraceState> TraceState::parse(std::string_view header) {
-  TraceState state;
-  if (!parse_list({&header, 1}, state.members_)) return std::nullopt;
-  return state;
+  return parse(std::span<const std::string_view>(&header, 1));
 }
 
 std::optional<TraceState> TraceState::parse(std::span<const std::string_view> headers) {
+  MemberViews views;
+  const int n = parse_list(headers, views);
+  if (n < 0) return std::nullopt;
   TraceState state;
-  if (!parse_list(headers, state.members_)) return std::nullopt;
+  state.assign(std::span(views.data(), static_cast<std::size_t>(n)));
   return state;
 }
 
-std::optional<std::string_view> TraceState::get(std::string_view key) const noexcept {
-  for (const auto& [k, v] : members_) {
-    if (k == key) return std::string_view(v);
+std::vector<std::pair<std::string_view, std::string_view>> TraceState::members() const {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  out.reserve(size_);
+  for (std::size_t i = 0; i < size_; ++i) out.emplace_back(key(i), value(i));
+  return out;
+}
+
+std::optional<std::string_view> TraceState::get(std::string_view k) const noexcept {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (key(i) == k) return value(i);
   }
   return std::nullopt;
 }
 
 // §3.5 (mutating tracestate): a modified or added key moves to the left; when
 // the list is full the right-most member gives way.
-bool TraceState::set(std::string_view key, std::string_view value) {
-  if (!is_valid_key(key) || !is_valid_value(value)) return false;
-  erase(key);
-  if (members_.size() >= kMaxMembers) members_.pop_back();
-  members_.emplace(members_.begin(), key, value);
+bool TraceState::set(std::string_view k, std::string_view v) {
+  if (!is_valid_key(k) || !is_valid_value(v)) return false;
+  MemberViews views;
+  std::size_t n = 0;
+  views[n++] = {k, v};
+  for (std::size_t i = 0; i < size_ && n < kMaxMembers; ++i) {
+    if (key(i) != k) views[n++] = {key(i), value(i)};
+  }
+  // k and v may point into header_ too; assign() copies before replacing it.
+  assign(std::span(views.data(), n));
   return true;
 }
 
-void TraceState::erase(std::string_view key) {
-  std::erase_if(members_, [key](const auto& m) { return m.first == key; });
-}
-
-std::string TraceState::to_header() const {
-  std::size_t size = 0;
-  for (const auto& [k, v] : members_) size += k.size() + v.size() + 2;
-  std::string out;
-  out.reserve(size);
-  for (const auto& [k, v] : members_) {
-    if (!out.empty()) out += ',';
-    out += k;
-    out += '=';
-    out += v;
+void TraceState::erase(std::string_view k) {
+  MemberViews views;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (key(i) != k) views[n++] = {key(i), value(i)};
   }
-  return out;
+  if (n != size_) assign(std::span(views.data(), n));
 }
 
 }  // namespace spanline::telemetry

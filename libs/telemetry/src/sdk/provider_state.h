@@ -34,12 +34,10 @@ struct ProviderState {
     return clock ? clock->now_unix_nano() : system_now_unix_nano();
   }
   TraceId new_trace_id() const noexcept {
-    return id_generator ? id_generator->new_trace_id()
-                        : RandomIdGenerator::instance().RandomIdGenerator::new_trace_id();
+    return id_generator ? id_generator->new_trace_id() : random_trace_id();
   }
   SpanId new_span_id() const noexcept {
-    return id_generator ? id_generator->new_span_id()
-                        : RandomIdGenerator::instance().RandomIdGenerator::new_span_id();
+    return id_generator ? id_generator->new_span_id() : random_span_id();
   }
   // Hands an ended span to every processor; all but the last get a copy.
   void end_span(std::unique_ptr<SpanData> data) noexcept;

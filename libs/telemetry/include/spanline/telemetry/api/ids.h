@@ -86,6 +86,10 @@ class RandomIdGenerator final : public IdGenerator {
   static RandomIdGenerator& instance() noexcept;
 };
 
+// The default generator's ids without a virtual call (the SDK's hot path).
+TraceId random_trace_id() noexcept;
+SpanId random_span_id() noexcept;
+
 // Fast per-thread random 64-bit value (the generator's PRNG), also used by
 // samplers' jitter and retry backoff.
 std::uint64_t random_u64() noexcept;

@@ -23,11 +23,19 @@ namespace spanline::telemetry {
 // header as unreadable (it is not the list the sender meant).
 class HeaderValues {
  public:
-  static constexpr std::size_t kMaxValues = 16;
+  static constexpr std::size_t kMaxValues = 8;
 
-  HeaderValues() noexcept = default;
+  // Leaves the slots uninitialised: this is built on every header read.
+  HeaderValues() noexcept {}
   HeaderValues(std::initializer_list<std::string_view> values) noexcept {
     for (auto v : values) push_back(v);
+  }
+  HeaderValues(const HeaderValues& other) noexcept { *this = other; }
+  HeaderValues& operator=(const HeaderValues& other) noexcept {
+    size_ = other.size_;
+    overflowed_ = other.overflowed_;
+    for (std::size_t i = 0; i < size_; ++i) values_[i] = other.values_[i];
+    return *this;
   }
   void push_back(std::string_view value) noexcept {
     if (size_ < kMaxValues) {
@@ -39,14 +47,16 @@ class HeaderValues {
   bool overflowed() const noexcept { return overflowed_; }
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
-  const std::string_view* data() const noexcept { return values_.data(); }
-  const std::string_view* begin() const noexcept { return values_.data(); }
-  const std::string_view* end() const noexcept { return values_.data() + size_; }
+  const std::string_view* data() const noexcept { return values_; }
+  const std::string_view* begin() const noexcept { return values_; }
+  const std::string_view* end() const noexcept { return values_ + size_; }
   std::string_view front() const noexcept { return values_[0]; }
   std::string_view operator[](std::size_t i) const noexcept { return values_[i]; }
 
  private:
-  std::array<std::string_view, kMaxValues> values_{};
+  union {
+    std::string_view values_[kMaxValues];
+  };
   std::size_t size_ = 0;
   bool overflowed_ = false;
 };
