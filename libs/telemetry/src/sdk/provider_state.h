@@ -47,7 +47,9 @@ struct ProviderState {
 // never cuts inside a multi-byte sequence).
 void truncate_value(AttributeValue& value, std::size_t max_length);
 // Sets or replaces `key` within `count_limit`; returns false when dropped.
+// New attributes reuse `spare` ones' buffers when given.
 bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
-                 std::size_t count_limit, std::size_t value_length);
+                 std::size_t count_limit, std::size_t value_length,
+                 std::vector<Attribute>* spare = nullptr);
 
 }  // namespace spanline::telemetry::detail

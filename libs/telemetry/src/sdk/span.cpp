@@ -41,7 +41,8 @@ void truncate_value(AttributeValue& value, std::size_t max_length) {
 }
 
 bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
-                 std::size_t count_limit, std::size_t value_length) {
+                 std::size_t count_limit, std::size_t value_length,
+                 std::vector<Attribute>* spare) {
   truncate_value(value, value_length);
   for (auto& a : attrs) {
     if (same_key(a.key, key)) {
@@ -50,9 +51,7 @@ bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeV
     }
   }
   if (attrs.size() >= count_limit) return false;
-  std::string k = SpanDataPool::take_string();
-  k.assign(key);
-  attrs.push_back({std::move(k), std::move(value)});
+  append_attribute(attrs, spare, key).value = std::move(value);
   return true;
 }
 
@@ -115,7 +114,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
   if (!data_) return;
   const auto& l = provider_->limits;
   if (!detail::set_limited(data_->attributes, key, std::move(value), l.attribute_count,
-                           l.attribute_value_length))
+                           l.attribute_value_length, &data_->spare_attributes))
     ++data_->dropped_attributes_count;
 }
 
@@ -138,11 +137,12 @@ void Span::set_attribute(std::string_view key, std::string_view value) {
     ++data_->dropped_attributes_count;
     return;
   }
-  std::string k = detail::SpanDataPool::take_string();
-  k.assign(key);
-  std::string v = detail::SpanDataPool::take_string();
-  v.assign(value);
-  attrs.push_back({std::move(k), AttributeValue(std::in_place_index<0>, std::move(v))});
+  auto& a = detail::append_attribute(attrs, &data_->spare_attributes, key);
+  if (auto* s = std::get_if<std::string>(&a.value)) {
+    s->assign(value);
+  } else {
+    a.value.emplace<std::string>(value);
+  }
 }
 
 void Span::add_event(std::string_view name, std::vector<Attribute> attributes,

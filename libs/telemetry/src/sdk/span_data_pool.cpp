@@ -1,6 +1,15 @@
 #include "sdk/span_data_pool.h"
 
 namespace spanline::telemetry::detail {
+namespace {
+
+bool worth_keeping(const Attribute& a) noexcept {
+  if (a.key.capacity() > SpanDataPool::kMaxRecycledCapacity) return false;
+  const auto* s = std::get_if<std::string>(&a.value);
+  return s == nullptr || s->capacity() <= SpanDataPool::kMaxRecycledCapacity;
+}
+
+}  // namespace
 
 void reset(SpanData& s) noexcept {
   s.trace_id = {};
@@ -14,6 +23,21 @@ void reset(SpanData& s) noexcept {
   s.kind = SpanKind::kInternal;
   s.start_unix_nano = 0;
   s.end_unix_nano = 0;
+  if (s.spare_attributes.empty()) {
+    s.spare_attributes.swap(s.attributes);
+  } else {
+    try {
+      for (auto& a : s.attributes) {
+        if (s.spare_attributes.size() >= SpanDataPool::kMaxSpareAttributes) break;
+        s.spare_attributes.push_back(std::move(a));
+      }
+    } catch (...) {
+      // Out of memory growing the spare list: recycle fewer.
+    }
+  }
+  std::erase_if(s.spare_attributes, [](const Attribute& a) { return !worth_keeping(a); });
+  if (s.spare_attributes.size() > SpanDataPool::kMaxSpareAttributes)
+    s.spare_attributes.resize(SpanDataPool::kMaxSpareAttributes);
   s.attributes.clear();
   s.dropped_attributes_count = 0;
   s.events.clear();
@@ -26,47 +50,23 @@ void reset(SpanData& s) noexcept {
   s.scope.reset();
 }
 
+Attribute& append_attribute(std::vector<Attribute>& attrs, std::vector<Attribute>* spare,
+                            std::string_view key) {
+  if (spare != nullptr && !spare->empty()) {
+    attrs.push_back(std::move(spare->back()));
+    spare->pop_back();
+    attrs.back().key.assign(key);
+  } else {
+    attrs.push_back({std::string(key), {}});
+  }
+  return attrs.back();
+}
+
 SpanDataPool& SpanDataPool::instance() noexcept {
   // Leaked on purpose: spans may be released by threads still running while
   // static destructors run at exit.
   static auto* pool = new SpanDataPool;
   return *pool;
-}
-
-namespace {
-thread_local std::vector<std::string> t_strings;
-
-// Moves the recyclable string buffers of `span`'s attributes into `out`.
-void harvest_strings(SpanData& span, std::vector<std::string>& out) {
-  for (auto& a : span.attributes) {
-    if (a.key.capacity() <= SpanDataPool::kMaxRecycledCapacity) out.push_back(std::move(a.key));
-    if (auto* v = std::get_if<std::string>(&a.value);
-        v && v->capacity() <= SpanDataPool::kMaxRecycledCapacity)
-      out.push_back(std::move(*v));
-  }
-}
-}  // namespace
-
-std::string SpanDataPool::take_string() noexcept {
-  if (t_strings.empty()) {
-    auto& pool = instance();
-    std::lock_guard lock(pool.mu_);
-    const std::size_t m = std::min(kStringChunk, pool.free_strings_.size());
-    if (m == 0) return {};
-    try {
-      t_strings.reserve(kStringChunk);
-    } catch (...) {
-      return {};
-    }
-    for (std::size_t i = 0; i < m; ++i) {
-      t_strings.push_back(std::move(pool.free_strings_.back()));
-      pool.free_strings_.pop_back();
-    }
-  }
-  std::string s = std::move(t_strings.back());
-  t_strings.pop_back();
-  s.clear();
-  return s;
 }
 
 std::unique_ptr<SpanData> SpanDataPool::acquire() {
@@ -86,18 +86,10 @@ std::unique_ptr<SpanData> SpanDataPool::acquire() {
 }
 
 void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept {
-  // Harvest and clear outside the lock: clearing frees what is not recycled
-  // and drops the resource/scope references.
-  thread_local std::vector<std::string> harvested;
-  try {
-    for (auto& s : spans) {
-      if (!s) continue;
-      harvest_strings(*s, harvested);
-      reset(*s);
-    }
-  } catch (...) {
-    // Out of memory while growing `harvested`: recycle fewer strings.
-  }
+  // Reset outside the lock: it frees what is not recycled and drops the
+  // resource/scope references.
+  for (auto& s : spans)
+    if (s) reset(*s);
   {
     std::lock_guard lock(mu_);
     for (auto& s : spans) {
@@ -105,15 +97,7 @@ void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexce
       if (free_.size() >= kMaxPooled) break;
       free_.push_back(std::move(s));
     }
-    try {
-      for (auto& str : harvested) {
-        if (free_strings_.size() >= kMaxPooledStrings) break;
-        free_strings_.push_back(std::move(str));
-      }
-    } catch (...) {
-    }
   }
-  harvested.clear();
   spans.clear();  // frees whatever did not fit
 }
 

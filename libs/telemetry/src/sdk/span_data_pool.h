@@ -6,11 +6,10 @@
 // caches on both sides and dominated the cost of a span. Recycled objects
 // also keep their vectors' capacity.
 //
-// Attribute strings are recycled the same way: release() harvests the key
-// and string-value buffers of exported spans, and set_attribute() assigns
-// into them instead of allocating (a 20-character key or value does not fit
-// the small-string buffer, so each would otherwise be a malloc here and a
-// cross-thread free on the export thread).
+// Each recycled SpanData also keeps its attribute objects (see
+// SpanData::spare_attributes), so a 20-character key or value is assigned
+// into an existing buffer instead of being a malloc here and a cross-thread
+// free on the export thread.
 //
 // Thread rules: release() is called by any thread with a batch; acquire() by
 // span-starting threads, each of which keeps a small thread-local stash
@@ -29,9 +28,9 @@ class SpanDataPool {
  public:
   static constexpr std::size_t kChunk = 64;
   static constexpr std::size_t kMaxPooled = 16384;
-  static constexpr std::size_t kStringChunk = 1024;
-  static constexpr std::size_t kMaxPooledStrings = 65536;
-  // Larger buffers are freed rather than hoarded.
+  // Spare attributes kept per span, and the largest buffer kept: larger ones
+  // are freed rather than hoarded.
+  static constexpr std::size_t kMaxSpareAttributes = 64;
   static constexpr std::size_t kMaxRecycledCapacity = 256;
 
   static SpanDataPool& instance() noexcept;
@@ -41,16 +40,19 @@ class SpanDataPool {
   // Clears and keeps up to kMaxPooled of `spans`; frees the rest. Leaves
   // `spans` empty.
   void release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept;
-  // An empty string, with recycled capacity when this thread has one.
-  static std::string take_string() noexcept;
 
  private:
   std::mutex mu_;
   std::vector<std::unique_ptr<SpanData>> free_;
-  std::vector<std::string> free_strings_;
 };
 
-// Clears every field, keeping string and vector capacity.
+// Clears every field, keeping string and vector capacity and moving the
+// attributes to spare_attributes.
 void reset(SpanData& span) noexcept;
+
+// Appends an attribute to `attrs` for `key`, reusing a spare one's buffers
+// when there is one; the caller sets the value.
+Attribute& append_attribute(std::vector<Attribute>& attrs, std::vector<Attribute>* spare,
+                            std::string_view key);
 
 }  // namespace spanline::telemetry::detail

@@ -83,7 +83,7 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
     for (auto* list : {&options.attributes, &sampling.attributes}) {
       for (auto& a : *list) {
         if (!detail::set_limited(data->attributes, a.key, std::move(a.value), l.attribute_count,
-                                 l.attribute_value_length))
+                                 l.attribute_value_length, &data->spare_attributes))
           ++data->dropped_attributes_count;
       }
     }

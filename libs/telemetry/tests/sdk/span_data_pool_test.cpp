@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "spanline/telemetry/sdk/batch_span_processor.h"
+#include "spanline/telemetry/sdk/tracer.h"
+#include "test_exporter.h"
+
 namespace spanline::telemetry::detail {
 namespace {
 
@@ -50,6 +54,62 @@ TEST(SpanDataPool, ReleasedSpansComeBackCleared) {
     auto s = pool.acquire();
     EXPECT_TRUE(s->name.empty());
     EXPECT_TRUE(s->attributes.empty());
+  }
+}
+
+TEST(SpanDataPool, ResetKeepsAttributeObjectsAsSpares) {
+  SpanData s;
+  s.attributes.push_back({"a.key.longer.than.sso", std::string("a value longer than sso")});
+  s.attributes.push_back({"k", std::int64_t{1}});
+  s.attributes.push_back({std::string(1000, 'x'), std::string("huge keys are not hoarded")});
+  reset(s);
+  EXPECT_TRUE(s.attributes.empty());
+  EXPECT_EQ(s.spare_attributes.size(), 2u);
+}
+
+// Spans recycled through the pool must carry nothing over: each round sets
+// different keys and value types on recycled objects.
+TEST(SpanDataPool, RecycledSpansCarryNothingOver) {
+  using namespace std::chrono_literals;
+  auto shared = std::make_shared<testing::RecordingExporter::Shared>();
+  TracerProviderOptions o;
+  o.resource = std::make_shared<const Resource>();
+  o.processors.push_back(std::make_unique<BatchSpanProcessor>(
+      std::make_unique<testing::RecordingExporter>(shared),
+      BatchSpanProcessorOptions{.schedule_delay = 5ms}));
+  TracerProvider provider(std::move(o));
+  auto& tracer = provider.get_tracer("t");
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 200; ++i) {
+      auto span = tracer.start_span("round" + std::to_string(round));
+      if (round == 0) {
+        span.set_attribute("string.attribute.key.0", "a string value longer than sso");
+        span.set_attribute("int.attribute", 7);
+      } else if (round == 1) {
+        span.set_attribute("string.attribute.key.0", 3.5);  // was a string on the recycled object
+      } else {
+        span.set_attribute("other.key", "x");
+        span.set_attribute("other.key", "replaced");
+      }
+    }
+    ASSERT_TRUE(provider.force_flush(Clock::now() + 10s));
+  }
+  std::lock_guard lock(shared->mu);
+  ASSERT_EQ(shared->spans.size(), 600u);
+  for (const auto& d : shared->spans) {
+    if (d.name == "round0") {
+      ASSERT_EQ(d.attributes.size(), 2u);
+      EXPECT_EQ(std::get<std::string>(d.attributes[0].value), "a string value longer than sso");
+      EXPECT_EQ(std::get<std::int64_t>(d.attributes[1].value), 7);
+    } else if (d.name == "round1") {
+      ASSERT_EQ(d.attributes.size(), 1u);
+      EXPECT_EQ(d.attributes[0].key, "string.attribute.key.0");
+      EXPECT_EQ(std::get<double>(d.attributes[0].value), 3.5);
+    } else {
+      ASSERT_EQ(d.attributes.size(), 1u);
+      EXPECT_EQ(d.attributes[0].key, "other.key");
+      EXPECT_EQ(std::get<std::string>(d.attributes[0].value), "replaced");
+    }
   }
 }
 

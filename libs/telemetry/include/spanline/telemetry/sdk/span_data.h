@@ -91,6 +91,12 @@ struct SpanData {
   std::shared_ptr<const Resource> resource;
   std::shared_ptr<const InstrumentationScope> scope;
 
+  // Not part of the span: attribute objects kept from an earlier use of this
+  // recycled SpanData, whose string buffers new attributes are assigned into
+  // (no allocation per attribute in steady state). Encoders, equality and
+  // processors ignore it.
+  std::vector<Attribute> spare_attributes;
+
   // Field-by-field equality, resource and scope compared by value.
   friend bool operator==(const SpanData& a, const SpanData& b);
 };
