@@ -46,7 +46,7 @@ up: deps build
 	scripts/up.sh $(BUILD)
 
 format:
-	find libs tools bench tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD)

@@ -23,7 +23,8 @@ asio::awaitable<void> session(tcp::socket socket) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    auto [ec, n] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     auto& req = parser.get();
     g_requests.fetch_add(1, std::memory_order_relaxed);
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   });
   asio::co_spawn(io, listen(acceptor), asio::detached);
   io.run();
-  std::fprintf(stderr, "{\"requests\": %llu, \"bytes\": %llu}\n", g_requests.load(), g_bytes.load());
+  std::fprintf(stderr, "{\"requests\": %llu, \"bytes\": %llu}\n", g_requests.load(),
+               g_bytes.load());
   return 0;
 }

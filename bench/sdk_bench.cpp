@@ -69,8 +69,8 @@ void BM_SpecRecordedSpan(benchmark::State& state) {
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
   // Spans the processor could not take: the figure counts them too, so they
   // must stay near zero for it to mean "recorded".
-  state.counters["dropped"] = static_cast<double>(
-      st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+  state.counters["dropped"] =
+      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
 }
 BENCHMARK(BM_SpecRecordedSpan)->MinTime(2.0)->UseRealTime();
 
@@ -85,8 +85,8 @@ void BM_SpanMinimal(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
-  state.counters["dropped"] = static_cast<double>(
-      st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+  state.counters["dropped"] =
+      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
 }
 BENCHMARK(BM_SpanMinimal)->MinTime(1.0)->UseRealTime();
 

@@ -48,10 +48,14 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (k == "--endpoint") a.endpoint = next();
-    else if (k == "--spans") a.spans = std::stol(next());
-    else if (k == "--seconds") a.seconds = std::stod(next());
-    else if (k == "--dead") a.dead = true;
+    if (k == "--endpoint")
+      a.endpoint = next();
+    else if (k == "--spans")
+      a.spans = std::stol(next());
+    else if (k == "--seconds")
+      a.seconds = std::stod(next());
+    else if (k == "--dead")
+      a.dead = true;
     else {
       std::fprintf(stderr, "usage: %s [--endpoint URL] [--spans N] [--dead --seconds S]\n",
                    argv[0]);
@@ -82,8 +86,7 @@ int main(int argc, char** argv) {
       {"service.version", std::string("1.0.0")},
       {"service.instance.id", std::string("627cc493-f310-47de-96bd-71410b7dec09")}});
   po.sampler = st::make_always_on_sampler();
-  po.processors.push_back(
-      std::make_unique<st::BatchSpanProcessor>(st::make_otlp_exporter(xo), bo));
+  po.processors.push_back(std::make_unique<st::BatchSpanProcessor>(st::make_otlp_exporter(xo), bo));
   auto provider = std::make_unique<st::TracerProvider>(std::move(po));
   auto& tracer = provider->get_tracer("bench");
 

@@ -21,7 +21,9 @@ namespace st = spanline::telemetry;
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 // Headers as a map: what an HTTP client would write and a server read.
 class Headers final : public st::TextMapGetter, public st::TextMapSetter {

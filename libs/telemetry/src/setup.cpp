@@ -42,8 +42,8 @@ std::vector<std::unique_ptr<SpanProcessor>> processors_from_env(
                          "\" is not supported (otlp, console, none); ignored");
       continue;
     }
-    out.push_back(std::make_unique<BatchSpanProcessor>(std::move(exporter),
-                                                       BatchSpanProcessorOptions::from_env(&warnings)));
+    out.push_back(std::make_unique<BatchSpanProcessor>(
+        std::move(exporter), BatchSpanProcessorOptions::from_env(&warnings)));
   }
   return out;
 }

@@ -6,9 +6,15 @@
 namespace spanline::telemetry {
 namespace {
 
-void append_scalar(std::string& out, const std::string& v) { out += v; }
-void append_scalar(std::string& out, bool v) { out += v ? "true" : "false"; }
-void append_scalar(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void append_scalar(std::string& out, const std::string& v) {
+  out += v;
+}
+void append_scalar(std::string& out, bool v) {
+  out += v ? "true" : "false";
+}
+void append_scalar(std::string& out, std::int64_t v) {
+  out += std::to_string(v);
+}
 void append_scalar(std::string& out, double v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

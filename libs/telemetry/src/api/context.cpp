@@ -15,10 +15,16 @@ const Baggage& Context::baggage() const noexcept {
   return baggage_ ? *baggage_ : empty;
 }
 
-const Context& Context::current() noexcept { return t_current; }
+const Context& Context::current() noexcept {
+  return t_current;
+}
 
-Scope::Scope(const Context& context) : previous_(t_current) { t_current = context; }
+Scope::Scope(const Context& context) : previous_(t_current) {
+  t_current = context;
+}
 
-Scope::~Scope() { t_current = std::move(previous_); }
+Scope::~Scope() {
+  t_current = std::move(previous_);
+}
 
 }  // namespace spanline::telemetry

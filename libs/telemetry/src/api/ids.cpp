@@ -32,9 +32,9 @@ class Xoshiro256 {
     if (getrandom(seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
       // getrandom cannot fail for 32 bytes once the pool is ready; fall back
       // to something that still differs per thread and per run.
-      std::uint64_t x = static_cast<std::uint64_t>(
-                            std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                        reinterpret_cast<std::uintptr_t>(this);
+      std::uint64_t x =
+          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+          reinterpret_cast<std::uintptr_t>(this);
       for (auto& s : seed) s = splitmix64(x);
     }
     std::memcpy(s_, seed, sizeof s_);
@@ -103,10 +103,16 @@ std::string Id<N>::to_hex() const {
 template class Id<16>;
 template class Id<8>;
 
-std::uint64_t random_u64() noexcept { return thread_rng().next(); }
+std::uint64_t random_u64() noexcept {
+  return thread_rng().next();
+}
 
-TraceId RandomIdGenerator::new_trace_id() noexcept { return random_trace_id(); }
-SpanId RandomIdGenerator::new_span_id() noexcept { return random_span_id(); }
+TraceId RandomIdGenerator::new_trace_id() noexcept {
+  return random_trace_id();
+}
+SpanId RandomIdGenerator::new_span_id() noexcept {
+  return random_span_id();
+}
 
 TraceId random_trace_id() noexcept {
   auto& rng = thread_rng();

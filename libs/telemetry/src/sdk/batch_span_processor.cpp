@@ -155,7 +155,9 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   std::thread([s = state_] { s->run(); }).detach();
 }
 
-BatchSpanProcessor::~BatchSpanProcessor() { shutdown(Clock::now() + std::chrono::seconds(5)); }
+BatchSpanProcessor::~BatchSpanProcessor() {
+  shutdown(Clock::now() + std::chrono::seconds(5));
+}
 
 void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;

@@ -17,7 +17,8 @@ void log(LogLevel level, std::string_view component, std::string_view message) n
 // that is full stays full, and must not flood stderr).
 class RateLimiter {
  public:
-  explicit RateLimiter(std::chrono::milliseconds interval) : interval_ns_(interval.count() * 1000000) {}
+  explicit RateLimiter(std::chrono::milliseconds interval)
+      : interval_ns_(interval.count() * 1000000) {}
   bool allow() noexcept;
 
  private:

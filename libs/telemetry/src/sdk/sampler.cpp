@@ -42,8 +42,8 @@ class TraceIdRatioSampler final : public Sampler {
     if (always_) return {SamplingDecision::kRecordAndSample, {}, nullptr};
     std::uint64_t v = 0;
     for (int i = 8; i < 16; ++i) v = (v << 8) | p.trace_id.bytes()[i];
-    return {v < threshold_ ? SamplingDecision::kRecordAndSample : SamplingDecision::kDrop, {},
-            nullptr};
+    return {
+        v < threshold_ ? SamplingDecision::kRecordAndSample : SamplingDecision::kDrop, {}, nullptr};
   }
   std::string description() const override {
     char buf[64];
@@ -104,8 +104,12 @@ double parse_ratio(std::string_view arg, std::string* warning) {
 
 }  // namespace
 
-std::unique_ptr<Sampler> make_always_on_sampler() { return std::make_unique<AlwaysOnSampler>(); }
-std::unique_ptr<Sampler> make_always_off_sampler() { return std::make_unique<AlwaysOffSampler>(); }
+std::unique_ptr<Sampler> make_always_on_sampler() {
+  return std::make_unique<AlwaysOnSampler>();
+}
+std::unique_ptr<Sampler> make_always_off_sampler() {
+  return std::make_unique<AlwaysOffSampler>();
+}
 std::unique_ptr<Sampler> make_trace_id_ratio_sampler(double ratio) {
   return std::make_unique<TraceIdRatioSampler>(ratio);
 }

@@ -15,7 +15,9 @@ SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter)
   state_->exporter = std::move(exporter);
 }
 
-SimpleSpanProcessor::~SimpleSpanProcessor() { shutdown(Clock::now() + std::chrono::seconds(5)); }
+SimpleSpanProcessor::~SimpleSpanProcessor() {
+  shutdown(Clock::now() + std::chrono::seconds(5));
+}
 
 void SimpleSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   if ((span->trace_flags & TraceFlags::kSampled) == 0) return;

@@ -41,8 +41,7 @@ void truncate_value(AttributeValue& value, std::size_t max_length) {
 }
 
 bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
-                 std::size_t count_limit, std::size_t value_length,
-                 std::vector<Attribute>* spare) {
+                 std::size_t count_limit, std::size_t value_length, std::vector<Attribute>* spare) {
   truncate_value(value, value_length);
   for (auto& a : attrs) {
     if (same_key(a.key, key)) {
@@ -78,8 +77,7 @@ std::vector<Attribute> limit_attributes(std::vector<Attribute> in, std::size_t c
   std::vector<Attribute> out;
   out.reserve(std::min(in.size(), count_limit));
   for (auto& a : in) {
-    if (!detail::set_limited(out, a.key, std::move(a.value), count_limit, value_length))
-      ++dropped;
+    if (!detail::set_limited(out, a.key, std::move(a.value), count_limit, value_length)) ++dropped;
   }
   return out;
 }

@@ -4,21 +4,30 @@ namespace spanline::telemetry {
 
 const char* to_string(SpanKind kind) noexcept {
   switch (kind) {
-    case SpanKind::kUnspecified: return "unspecified";
-    case SpanKind::kInternal: return "internal";
-    case SpanKind::kServer: return "server";
-    case SpanKind::kClient: return "client";
-    case SpanKind::kProducer: return "producer";
-    case SpanKind::kConsumer: return "consumer";
+    case SpanKind::kUnspecified:
+      return "unspecified";
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
   }
   return "unspecified";
 }
 
 const char* to_string(StatusCode code) noexcept {
   switch (code) {
-    case StatusCode::kUnset: return "unset";
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kError: return "error";
+    case StatusCode::kUnset:
+      return "unset";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kError:
+      return "error";
   }
   return "unset";
 }

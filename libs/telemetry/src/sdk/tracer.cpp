@@ -112,7 +112,8 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   s.disabled = options.disabled;
   s.resource = options.resource ? std::move(options.resource)
                                 : std::make_shared<const Resource>(resource_from_env());
-  s.resource_view = std::shared_ptr<const Resource>(std::shared_ptr<const Resource>(), s.resource.get());
+  s.resource_view =
+      std::shared_ptr<const Resource>(std::shared_ptr<const Resource>(), s.resource.get());
   s.sampler = options.sampler ? std::move(options.sampler)
                               : make_parent_based_sampler(make_always_on_sampler());
   s.processors = std::move(options.processors);
@@ -121,7 +122,9 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   s.limits = options.limits;
 }
 
-TracerProvider::~TracerProvider() { shutdown(Clock::now() + std::chrono::seconds(5)); }
+TracerProvider::~TracerProvider() {
+  shutdown(Clock::now() + std::chrono::seconds(5));
+}
 
 Tracer& TracerProvider::get_tracer(std::string_view name, std::string_view version,
                                    std::string_view schema_url) {
@@ -152,8 +155,12 @@ bool TracerProvider::shutdown(Deadline deadline) noexcept {
   return ok;
 }
 
-const Resource& TracerProvider::resource() const noexcept { return *state_->resource; }
-bool TracerProvider::disabled() const noexcept { return state_->disabled; }
+const Resource& TracerProvider::resource() const noexcept {
+  return *state_->resource;
+}
+bool TracerProvider::disabled() const noexcept {
+  return state_->disabled;
+}
 
 // ---------------------------------------------------------------------------
 // Global provider

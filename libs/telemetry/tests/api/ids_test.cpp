@@ -57,8 +57,12 @@ TEST(Ids, GeneratorProducesValidDistinctIds) {
 
 TEST(Ids, ThreadsGetIndependentStreams) {
   std::vector<SpanId> a(1000), b(1000);
-  std::thread ta([&] { for (auto& s : a) s = RandomIdGenerator::instance().new_span_id(); });
-  std::thread tb([&] { for (auto& s : b) s = RandomIdGenerator::instance().new_span_id(); });
+  std::thread ta([&] {
+    for (auto& s : a) s = RandomIdGenerator::instance().new_span_id();
+  });
+  std::thread tb([&] {
+    for (auto& s : b) s = RandomIdGenerator::instance().new_span_id();
+  });
   ta.join();
   tb.join();
   std::set<SpanId> all(a.begin(), a.end());

@@ -321,7 +321,7 @@ TEST(W3CTraceContext, MoreTracestateHeadersThanACarrierHoldsDropTracestate) {
     h.add("tracestate", "k" + std::to_string(i) + "=v");
   }
   const auto sc = W3CTraceContextPropagator().extract(h, Context()).span_context();
-  EXPECT_TRUE(sc.is_valid());  // the trace continues...
+  EXPECT_TRUE(sc.is_valid());             // the trace continues...
   EXPECT_TRUE(sc.trace_state().empty());  // ...without a list we could not read whole
 }
 

@@ -80,8 +80,8 @@ TEST(OtlpPipeline, CollectorDownThenBackDeliversLaterSpans) {
   FakeHttpCollector server;
   // Unavailable for the first batch's five attempts (the retry limit), then
   // healthy.
-  server.script(std::vector<HttpReply>(
-      5, HttpReply{.status = 503, .headers = {{"Retry-After", "0"}}}));
+  server.script(
+      std::vector<HttpReply>(5, HttpReply{.status = 503, .headers = {{"Retry-After", "0"}}}));
   auto provider = make_provider(server.url(), {.schedule_delay = 10ms,
                                                .max_queue_size = 2048,
                                                .max_export_batch_size = 512,

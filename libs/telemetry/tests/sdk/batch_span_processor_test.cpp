@@ -24,7 +24,8 @@ std::unique_ptr<SpanData> sampled_span(const std::string& name = "s") {
 
 struct Bsp {
   explicit Bsp(BatchSpanProcessorOptions o) {
-    processor = std::make_unique<BatchSpanProcessor>(std::make_unique<RecordingExporter>(shared), o);
+    processor =
+        std::make_unique<BatchSpanProcessor>(std::make_unique<RecordingExporter>(shared), o);
   }
   std::shared_ptr<RecordingExporter::Shared> shared = std::make_shared<RecordingExporter::Shared>();
   std::unique_ptr<BatchSpanProcessor> processor;
@@ -63,7 +64,9 @@ TEST(BatchSpanProcessor, UnsampledSpansAreNotExported) {
 }
 
 TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 8, .max_export_batch_size = 8,
+  Bsp b({.schedule_delay = 60s,
+         .max_queue_size = 8,
+         .max_export_batch_size = 8,
          .export_timeout = 60s});
   b.shared->delay = 60s;  // the exporter hangs: the queue cannot drain
   b.shared->ignore_deadline = true;

@@ -42,7 +42,8 @@ TEST(Resource, DefaultsDescribeSdkProcessAndHost) {
   EXPECT_NE(str(r, "telemetry.sdk.version"), "<missing>");
   EXPECT_EQ(str(r, "process.pid"), std::to_string(getpid()));
   EXPECT_EQ(str(r, "process.executable.name"), program_invocation_short_name);
-  EXPECT_EQ(str(r, "service.name"), std::string("unknown_service:") + program_invocation_short_name);
+  EXPECT_EQ(str(r, "service.name"),
+            std::string("unknown_service:") + program_invocation_short_name);
   EXPECT_EQ(str(r, "service.instance.id").size(), 36u);
   EXPECT_NE(str(r, "host.name"), "<missing>");
   EXPECT_NE(str(resource_from_env(), "service.instance.id"), "");
@@ -83,9 +84,9 @@ TEST(SpanLimitsEnv, ReadsSpecificThenGeneral) {
   EXPECT_EQ(l.link_count, 128u);
   EXPECT_EQ(l.attribute_value_length, 20u);
   EXPECT_EQ(warnings.size(), 1u);
-  for (auto* v : {"OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
-                  "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-                  "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"})
+  for (auto* v :
+       {"OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT", "OTEL_SPAN_LINK_COUNT_LIMIT",
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"})
     unsetenv(v);
 }
 

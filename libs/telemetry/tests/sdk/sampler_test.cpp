@@ -76,8 +76,9 @@ TEST(Sampler, FromEnvNames) {
   EXPECT_EQ(make_sampler("always_on", "", &w)->description(), "AlwaysOnSampler");
   EXPECT_EQ(make_sampler("ALWAYS_OFF", "", &w)->description(), "AlwaysOffSampler");
   EXPECT_EQ(make_sampler("traceidratio", "0.1", &w)->description(), "TraceIdRatioBased{0.100000}");
-  EXPECT_EQ(make_sampler("parentbased_always_off", "", &w)->description().rfind(
-                "ParentBased{root:AlwaysOffSampler", 0),
+  EXPECT_EQ(make_sampler("parentbased_always_off", "", &w)
+                ->description()
+                .rfind("ParentBased{root:AlwaysOffSampler", 0),
             0u);
   EXPECT_EQ(make_sampler("parentbased_traceidratio", "0.5", &w)
                 ->description()

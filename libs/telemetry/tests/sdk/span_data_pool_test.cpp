@@ -74,9 +74,9 @@ TEST(SpanDataPool, RecycledSpansCarryNothingOver) {
   auto shared = std::make_shared<testing::RecordingExporter::Shared>();
   TracerProviderOptions o;
   o.resource = std::make_shared<const Resource>();
-  o.processors.push_back(std::make_unique<BatchSpanProcessor>(
-      std::make_unique<testing::RecordingExporter>(shared),
-      BatchSpanProcessorOptions{.schedule_delay = 5ms}));
+  o.processors.push_back(
+      std::make_unique<BatchSpanProcessor>(std::make_unique<testing::RecordingExporter>(shared),
+                                           BatchSpanProcessorOptions{.schedule_delay = 5ms}));
   TracerProvider provider(std::move(o));
   auto& tracer = provider.get_tracer("t");
   for (int round = 0; round < 3; ++round) {

@@ -157,9 +157,9 @@ TEST(Span, LimitsDropAndTruncate) {
   limits.event_attribute_count = 1;
   Fixture f(nullptr, limits);
   {
-    auto s = f.tracer().start_span("s", {.attributes = {{"a", std::string("123456")},
-                                                        {"b", std::int64_t{1}},
-                                                        {"c", std::int64_t{2}}}});
+    auto s = f.tracer().start_span(
+        "s", {.attributes = {
+                  {"a", std::string("123456")}, {"b", std::int64_t{1}}, {"c", std::int64_t{2}}}});
     s.set_attribute("d", 1);
     s.set_attribute("a", "xy");  // replacing an existing key is allowed at the limit
     s.set_attribute("arr", AttributeValue(std::vector<std::string>{"abcdef"}));

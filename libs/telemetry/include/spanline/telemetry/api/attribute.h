@@ -22,15 +22,33 @@ struct Attribute {
 
 // Convenience constructors that pick the right alternative for literals
 // (a `const char*` must not become a bool, an `int` not a double).
-inline AttributeValue attr(std::string_view v) { return std::string(v); }
-inline AttributeValue attr(const char* v) { return std::string(v); }
-inline AttributeValue attr(std::string v) { return v; }
-inline AttributeValue attr(bool v) { return v; }
-inline AttributeValue attr(int v) { return static_cast<std::int64_t>(v); }
-inline AttributeValue attr(long v) { return static_cast<std::int64_t>(v); }
-inline AttributeValue attr(long long v) { return static_cast<std::int64_t>(v); }
-inline AttributeValue attr(unsigned v) { return static_cast<std::int64_t>(v); }
-inline AttributeValue attr(double v) { return v; }
+inline AttributeValue attr(std::string_view v) {
+  return std::string(v);
+}
+inline AttributeValue attr(const char* v) {
+  return std::string(v);
+}
+inline AttributeValue attr(std::string v) {
+  return v;
+}
+inline AttributeValue attr(bool v) {
+  return v;
+}
+inline AttributeValue attr(int v) {
+  return static_cast<std::int64_t>(v);
+}
+inline AttributeValue attr(long v) {
+  return static_cast<std::int64_t>(v);
+}
+inline AttributeValue attr(long long v) {
+  return static_cast<std::int64_t>(v);
+}
+inline AttributeValue attr(unsigned v) {
+  return static_cast<std::int64_t>(v);
+}
+inline AttributeValue attr(double v) {
+  return v;
+}
 
 // Renders a value for humans (console exporter, logs): strings unquoted,
 // arrays as [a, b].

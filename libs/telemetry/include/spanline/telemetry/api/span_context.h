@@ -30,9 +30,7 @@ class SpanContext {
   const TraceState& trace_state() const noexcept {
     return trace_state_ ? *trace_state_ : empty_trace_state();
   }
-  const std::shared_ptr<const TraceState>& trace_state_ptr() const noexcept {
-    return trace_state_;
-  }
+  const std::shared_ptr<const TraceState>& trace_state_ptr() const noexcept { return trace_state_; }
 
   friend bool operator==(const SpanContext& a, const SpanContext& b) noexcept {
     return a.trace_id_ == b.trace_id_ && a.span_id_ == b.span_id_ && a.flags_ == b.flags_ &&

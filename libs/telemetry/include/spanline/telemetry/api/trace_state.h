@@ -53,9 +53,9 @@ class TraceState {
   static bool is_valid_value(std::string_view value) noexcept;
 
   std::optional<std::string_view> get(std::string_view key) const noexcept;
-  // Adds or updates `key`; the member moves to the front ("Mutating the tracestate Field"). When the
-  // list is full the last member is dropped to make room. Invalid key or value
-  // → false and nothing changes.
+  // Adds or updates `key`; the member moves to the front ("Mutating the tracestate Field"). When
+  // the list is full the last member is dropped to make room. Invalid key or value → false and
+  // nothing changes.
   bool set(std::string_view key, std::string_view value);
   // Removes `key` if present.
   void erase(std::string_view key);

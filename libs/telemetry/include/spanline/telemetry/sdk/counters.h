@@ -8,12 +8,12 @@
 namespace spanline::telemetry {
 
 struct SdkCountersSnapshot {
-  std::uint64_t spans_started = 0;    // recording spans started
-  std::uint64_t spans_ended = 0;      // recording spans ended
-  std::uint64_t spans_dropped = 0;    // dropped before export: queue full, shut down
-  std::uint64_t spans_exported = 0;   // acknowledged by the exporter's backend
+  std::uint64_t spans_started = 0;        // recording spans started
+  std::uint64_t spans_ended = 0;          // recording spans ended
+  std::uint64_t spans_dropped = 0;        // dropped before export: queue full, shut down
+  std::uint64_t spans_exported = 0;       // acknowledged by the exporter's backend
   std::uint64_t spans_export_failed = 0;  // in batches that failed for good
-  std::uint64_t export_retries = 0;   // retried export attempts
+  std::uint64_t export_retries = 0;       // retried export attempts
 };
 
 // Counters bumped once per span (started, ended) are per thread: each thread

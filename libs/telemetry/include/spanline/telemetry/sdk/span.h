@@ -50,9 +50,10 @@ class Span {
     set_attribute(key, std::string_view(value));
   }
   template <typename T>
-    requires(!std::is_same_v<std::decay_t<T>, AttributeValue> &&
-             !std::is_convertible_v<const T&, std::string_view>)
-  void set_attribute(std::string_view key, T&& value) {
+  requires(
+      !std::is_same_v<std::decay_t<T>, AttributeValue> &&
+      !std::is_convertible_v<const T&, std::string_view>) void set_attribute(std::string_view key,
+                                                                             T&& value) {
     if (data_) set_attribute(key, attr(std::forward<T>(value)));
   }
   void add_event(std::string_view name, std::vector<Attribute> attributes = {},

@@ -65,8 +65,8 @@ struct SpanStatus {
 struct SpanData {
   TraceId trace_id;
   SpanId span_id;
-  SpanId parent_span_id;       // all-zero for a root span
-  std::string trace_state;     // W3C header form
+  SpanId parent_span_id;    // all-zero for a root span
+  std::string trace_state;  // W3C header form
   std::uint8_t trace_flags = 0;
   bool parent_is_remote = false;
   // OTLP Span.flags bit 8: whether parent_is_remote is known. Spans we record

@@ -63,7 +63,7 @@ struct StartSpanOptions {
   SpanKind kind = SpanKind::kInternal;
   // The parent context; null → Context::current() (the thread's Scope).
   const Context* parent = nullptr;
-  bool root = false;  // start a new trace whatever the parent
+  bool root = false;                  // start a new trace whatever the parent
   std::vector<Attribute> attributes;  // seen by the sampler
   std::vector<SpanLink> links;        // seen by the sampler
   std::uint64_t start_unix_nano = 0;  // 0 → now
@@ -83,7 +83,9 @@ class Tracer {
  private:
   friend class TracerProvider;
   Tracer(detail::ProviderState* provider, std::shared_ptr<const InstrumentationScope> scope)
-      : provider_(provider), scope_(std::move(scope)), scope_view_(std::shared_ptr<const InstrumentationScope>(), scope_.get()) {}
+      : provider_(provider),
+        scope_(std::move(scope)),
+        scope_view_(std::shared_ptr<const InstrumentationScope>(), scope_.get()) {}
   detail::ProviderState* provider_;
   std::shared_ptr<const InstrumentationScope> scope_;
   // Non-owning alias of scope_ handed to spans: copying it costs no atomic
