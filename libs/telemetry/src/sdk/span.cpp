@@ -185,7 +185,7 @@ void Span::set_status(StatusCode code, std::string_view message) {
 }
 
 void Span::update_name(std::string_view name) {
-  if (data_) data_->name = std::string(name);
+  if (data_) data_->name.assign(name);
 }
 
 void Span::record_exception(const std::exception& error) {

@@ -71,7 +71,7 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
   }
   if (context.trace_state_ptr()) data->trace_state = context.trace_state().to_header();
   data->trace_flags = context.trace_flags().bits();
-  data->name = std::string(name);
+  data->name.assign(name);
   data->kind = options.kind;
   data->start_unix_nano = options.start_unix_nano ? options.start_unix_nano : p.now();
   data->resource = p.resource_view;
