@@ -17,18 +17,13 @@
 #include <algorithm>
 #include <span>
 
+#include "api/text.h"
+
 namespace spanline::telemetry {
 namespace {
 
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::is_ows;
+using text::trim_ows;
 
 bool is_tchar(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;

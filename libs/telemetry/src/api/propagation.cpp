@@ -13,8 +13,12 @@
 #include <cstring>
 #include <mutex>
 
+#include "api/text.h"
+
 namespace spanline::telemetry {
 namespace {
+
+using text::trim_ows;
 
 constexpr std::string_view kTraceparent = "traceparent";
 constexpr std::string_view kTracestate = "tracestate";
@@ -38,12 +42,6 @@ constexpr char kHex[] = "0123456789abcdef";
 // HTTP optional whitespace (RFC 7230 §3.2.3). Field values exclude it, but
 // carriers other than an HTTP parser (message maps, test harnesses) may not
 // have stripped it; the W3C test suite sends it around traceparent.
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The traceparent codec runs on every request, so it avoids Id::from_hex and
 // Id::to_hex's per-character branches and function calls.
 
@@ -182,6 +180,8 @@ Context W3CTraceContextPropagator::extract(const TextMapGetter& carrier,
   // (test_traceparent_duplicated) expects a restart.
   const auto parents = carrier.get_all(kTraceparent);
   if (parents.size() != 1) return context;
+  // Carriers other than an HTTP parser (message maps, the W3C test harness)
+  // may leave optional whitespace around the value.
   const auto parent = parse_traceparent(trim_ows(parents.front()));
   if (!parent) return context;
 

@@ -16,8 +16,12 @@
 #include <cstdint>
 #include <span>
 
+#include "api/text.h"
+
 namespace spanline::telemetry {
 namespace {
+
+using text::trim_ows;
 
 constexpr std::size_t kMaxSimpleKey = 256;
 constexpr std::size_t kMaxTenantId = 241;
@@ -49,19 +53,9 @@ bool all_of_class(std::string_view s, std::uint8_t bits) noexcept {
   return all == bits;
 }
 
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
 // Spaces and tabs around a list member are optional whitespace (§3.3.1.1), not
 // part of the key or the value: a value's trailing spaces are OWS by
 // definition, while its leading spaces (after '=') are kept.
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 using MemberView = std::pair<std::string_view, std::string_view>;
 
 // Room for a full list of views, left uninitialised (filled front to back).
