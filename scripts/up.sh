@@ -4,6 +4,7 @@
 # traceview join here as they land. Ctrl-C stops it (telemetry is flushed).
 set -euo pipefail
 build=${1:-build}
+[ $# -gt 0 ] && shift
 export OTEL_SERVICE_NAME=${OTEL_SERVICE_NAME:-spanline-demo}
 export OTEL_TRACES_EXPORTER=${OTEL_TRACES_EXPORTER:-console}
 export OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-500}
