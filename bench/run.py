@@ -73,7 +73,110 @@ def sdk_queue_full(build, figures, sdk_core, _other):
     figures.append(("sdk.queue_full_spans_dropped", r["dropped"] + r["failed"], "spans"))
 
 
-SUITES = {"sdk_micro": sdk_micro, "sdk_export": sdk_export, "sdk_queue_full": sdk_queue_full}
+class Process:
+    """A server process pinned to a core, started on a free port."""
+
+    def __init__(self, argv, core, env=None, port_from_stdout=False):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        if not port_from_stdout:
+            self.port = free_port()
+            full_env["PORT"] = str(self.port)
+        self.proc = subprocess.Popen(pin(core) + argv, env=full_env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        if port_from_stdout:
+            self.port = int(self.proc.stdout.readline())
+        wait_port(self.port)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15):
+    import socket
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def wrk(core, url, script, seconds=5, connections=64):
+    wrk_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk")
+    env = dict(os.environ, SPANLINE_WRK_DIR=wrk_dir)
+    # A short warm-up fills connection pools and caches, then the measured run.
+    subprocess.run(pin(core) + ["wrk", "-t1", f"-c{connections}", "-d1s", "-s",
+                                os.path.join(wrk_dir, script), url],
+                   check=True, capture_output=True, env=env)
+    out = subprocess.run(pin(core) + ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
+                                      os.path.join(wrk_dir, script), url],
+                         check=True, capture_output=True, text=True, env=env).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    return r
+
+
+def http_services(build, figures, server_core, load_core):
+    """Servers on one core, wrk (and the OTLP sink) on the other, one after
+    another in this run so their figures compare."""
+    bin_dir = os.path.join(build, "bin")
+    hello = Process([os.path.join(bin_dir, "hello_server"), "0", "1"], server_core,
+                    port_from_stdout=True)
+    try:
+        ceiling = wrk(load_core, f"http://127.0.0.1:{hello.port}/", "get_hello.lua")
+    finally:
+        hello.stop()
+    sink = Process([os.path.join(bin_dir, "otlp_sink"), "0"], load_core, port_from_stdout=True)
+    traced_env = {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT":
+                  f"http://127.0.0.1:{sink.port}", "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
+                  "WORKER_LATENCY_MS": "0", "LOG_LEVEL": "warn"}
+    untraced_env = {"OTEL_TRACES_EXPORTER": "none", "SPANLINE_HTTP_INSTRUMENTATION": "off",
+                    "WORKER_LATENCY_MS": "0", "LOG_LEVEL": "warn"}
+    try:
+        results = {}
+        for name, env in (("traced", traced_env), ("untraced", untraced_env)):
+            worker = Process([os.path.join(bin_dir, "task-worker")], server_core, env)
+            try:
+                results[name] = wrk(load_core, f"http://127.0.0.1:{worker.port}", "post_enrich.lua")
+            finally:
+                worker.stop()
+        worker = Process([os.path.join(bin_dir, "task-worker")], server_core, traced_env)
+        api = Process([os.path.join(bin_dir, "task-api")], server_core,
+                      dict(traced_env, WORKER_URL=f"http://127.0.0.1:{worker.port}",
+                           MAX_TASKS="100000"))
+        try:
+            creates = wrk(load_core, f"http://127.0.0.1:{api.port}", "post_tasks.lua")
+        finally:
+            api.stop()
+            worker.stop()
+    finally:
+        sink.stop()
+    figures += [
+        ("http.hello_ceiling_rps", ceiling["rps"], "req/s"),
+        ("http.task_worker_traced_rps", results["traced"]["rps"], "req/s"),
+        ("http.task_worker_untraced_rps", results["untraced"]["rps"], "req/s"),
+        ("http.task_worker_traced_vs_untraced", results["traced"]["rps"] / results["untraced"]["rps"],
+         "ratio"),
+        ("http.task_worker_traced_vs_ceiling", results["traced"]["rps"] / ceiling["rps"], "ratio"),
+        ("http.task_api_creates_rps", creates["rps"], "req/s"),
+        ("http.task_api_p99_ms", creates["p99_us"] / 1000.0, "ms"),
+        ("http.errors", ceiling["errors"] + results["traced"]["errors"] +
+         results["untraced"]["errors"] + creates["errors"], "requests"),
+    ]
+
+
+SUITES = {"sdk_micro": sdk_micro, "sdk_export": sdk_export, "sdk_queue_full": sdk_queue_full,
+          "http": http_services}
 
 
 def main():

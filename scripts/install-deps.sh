@@ -9,7 +9,7 @@ debs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest wrk
+  python3 python3-pytest wrk curl
 )
 # Node.js may come from another apt source already; only ask Debian for it when absent.
 command -v node >/dev/null || debs+=(nodejs)

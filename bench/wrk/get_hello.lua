@@ -1,0 +1,2 @@
+-- GET / (the hello-world ceiling).
+dofile(os.getenv("SPANLINE_WRK_DIR") .. "/report.lua")

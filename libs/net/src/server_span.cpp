@@ -1,0 +1,138 @@
+#include "server_span.h"
+
+#include <cxxabi.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+
+#include "header_carrier.h"
+#include "request_access.h"
+#include "spanline/telemetry/api/propagation.h"
+
+namespace spanline::net::detail {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::string_view protocol_version(unsigned version) {
+  switch (version) {
+    case 10:
+      return "1.0";
+    case 11:
+      return "1.1";
+    default:
+      return version == 20 ? "2" : "1.1";
+  }
+}
+
+std::string_view status_text(int status, char (&buf)[8]) {
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, status);
+  return ec == std::errc() ? std::string_view(buf, end - buf) : std::string_view("_OTHER");
+}
+
+}  // namespace
+
+std::pair<std::string_view, std::uint16_t> split_host_port(std::string_view host) noexcept {
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return {host, 0};
+    name = host.substr(1, close - 1);
+    if (close + 1 < host.size() && host[close + 1] == ':') port = host.substr(close + 2);
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+  }
+  std::uint16_t value = 0;
+  if (!port.empty()) {
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size()) value = 0;
+  }
+  return {name, value};
+}
+
+std::string exception_type_name(const std::exception& error) {
+  const char* mangled = typeid(error).name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+}
+
+void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, Request& request,
+                       std::string_view span_name) {
+  telemetry::Context& context = RequestAccess::context(request);
+  context = telemetry::global_propagator().extract(FieldsGetter(headers), context);
+  if (tracer == nullptr) return;
+
+  parent_span_id_ = context.span_context().span_id();
+  span_ = tracer->start_span(span_name, telemetry::SpanKind::kServer, context);
+  started_ = true;
+  context = span_.context_for_children(context);
+  if (!span_.is_recording()) return;
+
+  const Method method = request.method();
+  span_.set_attribute("http.request.method", to_string(method));
+  if (method == Method::kOther)
+    span_.set_attribute("http.request.method_original", request.method_name());
+  span_.set_attribute("url.path", request.path());
+  if (!request.query().empty()) span_.set_attribute("url.query", request.query());
+  span_.set_attribute("url.scheme", "http");
+  if (!request.route().empty()) span_.set_attribute("http.route", request.route());
+  span_.set_attribute("network.protocol.version", protocol_version(request.version()));
+  if (auto host = request.header("host")) {
+    auto [name, port] = split_host_port(*host);
+    if (!name.empty()) span_.set_attribute("server.address", name);
+    if (port != 0) span_.set_attribute("server.port", static_cast<std::int64_t>(port));
+  }
+  if (!request.client_address().empty())
+    span_.set_attribute("client.address", request.client_address());
+  if (auto agent = request.header("user-agent")) span_.set_attribute("user_agent.original", *agent);
+}
+
+void ServerSpan::record_exception(const std::exception* error) noexcept {
+  if (!started_) return;
+  try {
+    if (error != nullptr) {
+      span_.record_exception(*error);
+      span_.set_attribute("error.type", exception_type_name(*error));
+      span_.set_status(telemetry::StatusCode::kError, error->what());
+    } else {
+      span_.record_exception("unknown", "non-standard exception");
+      span_.set_attribute("error.type", "_OTHER");
+      span_.set_status(telemetry::StatusCode::kError, "non-standard exception");
+    }
+    error_type_set_ = true;
+  } catch (...) {
+    // Recording must not turn a 500 into a crash.
+  }
+}
+
+void ServerSpan::finish(int status, http::fields& response_headers) noexcept {
+  if (!started_) return;
+  try {
+    span_.set_attribute("http.response.status_code", static_cast<std::int64_t>(status));
+    if (status >= 500) {
+      char buf[8];
+      // An exception already set both, with its own message.
+      if (!error_type_set_) {
+        span_.set_attribute("error.type", status_text(status, buf));
+        span_.set_status(telemetry::StatusCode::kError);
+      }
+    }
+    // Only a span of our own: with the SDK disabled the "span" is the
+    // caller's parent, which must not be echoed back as ours.
+    const telemetry::SpanContext& sc = span_.context();
+    if (sc.is_valid() && sc.span_id() != parent_span_id_) {
+      char value[55];
+      telemetry::format_traceparent(sc, value);
+      response_headers.set("traceresponse", boost::beast::string_view(value, sizeof value));
+    }
+  } catch (...) {
+  }
+}
+
+}  // namespace spanline::net::detail

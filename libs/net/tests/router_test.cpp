@@ -1,0 +1,115 @@
+#include "spanline/net/router.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace spanline::net {
+namespace {
+
+Response ok(Request&) {
+  return Response::text(200, "ok");
+}
+
+using Kind = Router::Match::Kind;
+
+TEST(Router, MatchesLiteralAndParameterSegments) {
+  Router router;
+  router.get("/tasks", SyncHandler(ok)).get("/tasks/{id}", SyncHandler(ok));
+  router.get("/users/{user}/tasks/{task}", SyncHandler(ok));
+  PathParams params;
+
+  auto m = router.match(Method::kGet, "/tasks", params);
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route->pattern, "/tasks");
+  EXPECT_EQ(params.size(), 0u);
+
+  m = router.match(Method::kGet, "/tasks/42", params);
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route->pattern, "/tasks/{id}");
+  EXPECT_EQ(params.get("id"), "42");
+
+  m = router.match(Method::kGet, "/users/ann/tasks/7", params);
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(params.get("user"), "ann");
+  EXPECT_EQ(params.get("task"), "7");
+  EXPECT_EQ(params.get("missing"), "");
+}
+
+TEST(Router, UnknownPathIsNotFound) {
+  Router router;
+  router.get("/tasks/{id}", SyncHandler(ok));
+  PathParams params;
+  EXPECT_EQ(router.match(Method::kGet, "/nope", params).kind, Kind::kNotFound);
+  EXPECT_EQ(router.match(Method::kGet, "/tasks", params).kind, Kind::kNotFound);
+  EXPECT_EQ(router.match(Method::kGet, "/tasks/1/extra", params).kind, Kind::kNotFound);
+  // A parameter binds a non-empty segment; a trailing slash is another path.
+  EXPECT_EQ(router.match(Method::kGet, "/tasks/", params).kind, Kind::kNotFound);
+}
+
+TEST(Router, WrongMethodIsMethodNotAllowedWithAllow) {
+  Router router;
+  router.get("/tasks", SyncHandler(ok)).post("/tasks", SyncHandler(ok));
+  PathParams params;
+  auto m = router.match(Method::kDelete, "/tasks", params);
+  ASSERT_EQ(m.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(m.route->allow, "GET, POST");
+  EXPECT_EQ(router.match(Method::kOther, "/tasks", params).kind, Kind::kMethodNotAllowed);
+}
+
+TEST(Router, MoreLiteralSegmentsWin) {
+  Router router;
+  router.get("/tasks/{id}", SyncHandler(ok)).get("/tasks/stats", SyncHandler(ok));
+  PathParams params;
+  auto m = router.match(Method::kGet, "/tasks/stats", params);
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route->pattern, "/tasks/stats");
+  EXPECT_EQ(params.size(), 0u);
+  EXPECT_EQ(router.match(Method::kGet, "/tasks/9", params).route->pattern, "/tasks/{id}");
+}
+
+TEST(Router, RootPath) {
+  Router router;
+  router.get("/", SyncHandler(ok));
+  PathParams params;
+  EXPECT_EQ(router.match(Method::kGet, "/", params).kind, Kind::kFound);
+  EXPECT_EQ(router.match(Method::kGet, "/x", params).kind, Kind::kNotFound);
+}
+
+TEST(Router, SpanNamesAndHealthChecks) {
+  Router router;
+  router.post("/tasks", SyncHandler(ok)).get("/health", SyncHandler(ok));
+  router.get("/api/v1/health", SyncHandler(ok), {.instrumentation = Instrumentation::kOn});
+  router.get("/quiet", SyncHandler(ok), {.instrumentation = Instrumentation::kOff});
+  PathParams params;
+  auto post = router.match(Method::kPost, "/tasks", params);
+  EXPECT_EQ(post.endpoint->span_name, "POST /tasks");
+  EXPECT_TRUE(post.endpoint->instrumented);
+  EXPECT_FALSE(router.match(Method::kGet, "/health", params).endpoint->instrumented);
+  EXPECT_TRUE(router.match(Method::kGet, "/api/v1/health", params).endpoint->instrumented);
+  EXPECT_FALSE(router.match(Method::kGet, "/quiet", params).endpoint->instrumented);
+}
+
+TEST(Router, RejectsMalformedAndDuplicateTemplates) {
+  Router router;
+  EXPECT_THROW(router.get("tasks", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/tasks/{}", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/tasks/{a-b}", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/tasks/x{id}", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/a/{id}/b/{id}", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/a?b", SyncHandler(ok)), std::invalid_argument);
+  router.get("/tasks", SyncHandler(ok));
+  EXPECT_THROW(router.get("/tasks", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/x", SyncHandler()), std::invalid_argument);
+}
+
+TEST(Method, NamesAndIdempotence) {
+  EXPECT_EQ(parse_method("PATCH"), Method::kPatch);
+  EXPECT_EQ(parse_method("get"), Method::kOther);
+  EXPECT_EQ(to_string(Method::kOther), "_OTHER");
+  EXPECT_TRUE(is_idempotent(Method::kPut));
+  EXPECT_FALSE(is_idempotent(Method::kPost));
+}
+
+}  // namespace
+}  // namespace spanline::net
