@@ -198,7 +198,13 @@ def main():
     out_dir = os.path.join(args.build, "bench")
     os.makedirs(out_dir, exist_ok=True)
     results = [{"name": n, "value": round(v, 3), "unit": u} for n, v, u in figures]
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
+    path = os.path.join(out_dir, "results.json")
+    if args.only and os.path.exists(path):
+        # A partial run updates its figures and keeps the others.
+        with open(path) as f:
+            fresh = {r["name"] for r in results}
+            results = [r for r in json.load(f) if r["name"] not in fresh] + results
+    with open(path, "w") as f:
         json.dump(results, f, indent=2)
     width = max(len(r["name"]) for r in results)
     print(f"{'figure':<{width}}  {'value':>14}  unit")
