@@ -69,6 +69,7 @@ def sdk_queue_full(build, figures, sdk_core, _other):
         pin(sdk_core) + [os.path.join(build, "bin", "sdk_export_bench"), "--dead", "--seconds",
                          "10"], check=True, capture_output=True, text=True, timeout=120).stdout
     r = json.loads(out.strip().splitlines()[-1])
+    figures.append(("sdk.queue_full_rss_half_mib", r["rss_half_mib"], "MiB"))
     figures.append(("sdk.queue_full_rss_mib", r["rss_mib"], "MiB"))
     figures.append(("sdk.queue_full_spans_dropped", r["dropped"] + r["failed"], "spans"))
 

@@ -101,9 +101,17 @@ int main(int argc, char** argv) {
   const st::Context root;
   const auto start = std::chrono::steady_clock::now();
   const auto stop_at = start + std::chrono::duration<double>(args.seconds);
+  const auto half_at = start + std::chrono::duration<double>(args.seconds / 2);
+  double rss_half = 0;
   long made = 0;
   for (;; ++made) {
-    if (args.dead ? std::chrono::steady_clock::now() >= stop_at : made >= args.spans) break;
+    if (args.dead && (made & 1023) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= stop_at) break;
+      // RSS half-way and at the end: equal figures show memory is bounded.
+      if (rss_half == 0 && now >= half_at) rss_half = rss_mib();
+    }
+    if (!args.dead && made >= args.spans) break;
     if (!args.dead && (made & 255) == 0) {
       for (;;) {
         auto s = counters.snapshot();
@@ -122,11 +130,12 @@ int main(int argc, char** argv) {
   auto s = counters.snapshot();
   std::printf(
       "{\"spans\": %ld, \"seconds\": %.3f, \"exported\": %llu, \"dropped\": %llu, "
-      "\"failed\": %llu, \"exported_spans_per_s\": %.0f, \"rss_mib\": %.1f}\n",
+      "\"failed\": %llu, \"exported_spans_per_s\": %.0f, \"rss_mib\": %.1f, "
+      "\"rss_half_mib\": %.1f}\n",
       made, elapsed, static_cast<unsigned long long>(s.spans_exported),
       static_cast<unsigned long long>(s.spans_dropped),
       static_cast<unsigned long long>(s.spans_export_failed),
-      static_cast<double>(s.spans_exported) / elapsed, rss_before_shutdown);
+      static_cast<double>(s.spans_exported) / elapsed, rss_before_shutdown, rss_half);
   provider->shutdown(std::chrono::steady_clock::now() + 2s);
   return 0;
 }

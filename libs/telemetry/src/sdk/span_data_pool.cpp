@@ -1,5 +1,7 @@
 #include "sdk/span_data_pool.h"
 
+#include <algorithm>
+
 namespace spanline::telemetry::detail {
 namespace {
 
@@ -24,7 +26,11 @@ void reset(SpanData& s) noexcept {
   s.start_unix_nano = 0;
   s.end_unix_nano = 0;
   if (s.spare_attributes.empty()) {
+    // Spares are taken from the back: reversed, the next span that sets the
+    // same attributes in the same order (instrumentation does) gets each
+    // slot back with the same key and value type, so nothing reallocates.
     s.spare_attributes.swap(s.attributes);
+    std::reverse(s.spare_attributes.begin(), s.spare_attributes.end());
   } else {
     try {
       for (auto& a : s.attributes) {
