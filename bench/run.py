@@ -48,7 +48,7 @@ def sdk_micro(build, figures, sdk_core, _other):
 
 
 def sdk_export(build, figures, sdk_core, other_core):
-    sink = subprocess.Popen(pin(other_core) + [os.path.join(build, "bin", "otlp_sink"), "0"],
+    sink = subprocess.Popen(pin(other_core) + [os.path.join(build, "bin", "ack_server"), "otlp"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         port = int(sink.stdout.readline())
@@ -131,13 +131,13 @@ def http_services(build, figures, server_core, load_core):
     """Servers on one core, wrk (and the OTLP sink) on the other, one after
     another in this run so their figures compare."""
     bin_dir = os.path.join(build, "bin")
-    hello = Process([os.path.join(bin_dir, "hello_server"), "0", "1"], server_core,
+    hello = Process([os.path.join(bin_dir, "ack_server"), "hello", "0", "1"], server_core,
                     port_from_stdout=True)
     try:
         ceiling = wrk(load_core, f"http://127.0.0.1:{hello.port}/", "get_hello.lua")
     finally:
         hello.stop()
-    sink = Process([os.path.join(bin_dir, "otlp_sink"), "0"], load_core, port_from_stdout=True)
+    sink = Process([os.path.join(bin_dir, "ack_server"), "otlp"], load_core, port_from_stdout=True)
     traced_env = {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT":
                   f"http://127.0.0.1:{sink.port}", "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
                   "WORKER_LATENCY_MS": "0", "LOG_LEVEL": "warn"}
