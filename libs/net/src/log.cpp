@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "json_text.h"
+#include "spanline/telemetry/api/json_text.h"
 
 namespace spanline::net {
 namespace {
@@ -42,23 +42,11 @@ std::string_view level_name(LogLevel level) {
   return "info";
 }
 
-void append_timestamp(std::string& out) {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm utc{};
-  gmtime_r(&ts.tv_sec, &utc);
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-                              utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                              utc.tm_min, utc.tm_sec, ts.tv_nsec / 1000000);
-  out.append(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-}
-
 void append_value(std::string& out, const LogValue& value) {
   char buf[32];
   switch (value.kind()) {
     case LogValue::Kind::kString:
-      detail::append_json_string(out, value.as_string());
+      telemetry::append_json_string(out, value.as_string());
       return;
     case LogValue::Kind::kBool:
       out += value.as_bool() ? "true" : "false";
@@ -103,11 +91,11 @@ std::string format_log_line(LogLevel level, const Request* request, std::string_
   std::string line;
   line.reserve(160 + message.size());
   line += "{\"ts\":\"";
-  append_timestamp(line);
+  telemetry::append_utc_timestamp(line);
   line += "\",\"level\":\"";
   line += level_name(level);
   line += "\",\"msg\":";
-  detail::append_json_string(line, message);
+  telemetry::append_json_string(line, message);
   if (request != nullptr) {
     const auto& sc = request->telemetry_context().span_context();
     if (sc.is_valid()) {
@@ -117,7 +105,7 @@ std::string format_log_line(LogLevel level, const Request* request, std::string_
   }
   for (const LogField& f : fields) {
     line.push_back(',');
-    detail::append_json_string(line, f.key);
+    telemetry::append_json_string(line, f.key);
     line.push_back(':');
     append_value(line, f.value);
   }

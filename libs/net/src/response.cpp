@@ -3,7 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "json_text.h"
+#include "spanline/telemetry/api/json_text.h"
 
 namespace spanline::net {
 
@@ -29,9 +29,9 @@ Response Response::error(int status, std::string_view error, std::string_view me
   r.status = status;
   r.body.reserve(32 + error.size() + message.size());
   r.body = "{\"error\":";
-  detail::append_json_string(r.body, error);
+  telemetry::append_json_string(r.body, error);
   r.body += ",\"message\":";
-  detail::append_json_string(r.body, message);
+  telemetry::append_json_string(r.body, message);
   r.body.push_back('}');
   return r;
 }

@@ -1,8 +1,11 @@
 #include "sdk/internal_log.h"
 
+#include <time.h>
+
 #include <cstdio>
-#include <ctime>
 #include <string>
+
+#include "spanline/telemetry/api/json_text.h"
 
 namespace spanline::telemetry::internal {
 namespace {
@@ -21,52 +24,12 @@ const char* level_name(LogLevel level) {
   return "info";
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 void log(LogLevel level, std::string_view component, std::string_view message) noexcept {
   try {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm utc{};
-    gmtime_r(&ts.tv_sec, &utc);
-    char time_buf[64];
-    std::snprintf(time_buf, sizeof time_buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-                  utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                  utc.tm_sec, ts.tv_nsec / 1000000);
     std::string line = "{\"ts\":\"";
-    line += time_buf;
+    append_utc_timestamp(line);
     line += "\",\"level\":\"";
     line += level_name(level);
     line += "\",\"logger\":";

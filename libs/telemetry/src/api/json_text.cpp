@@ -1,8 +1,11 @@
-#include "json_text.h"
+#include "spanline/telemetry/api/json_text.h"
+
+#include <time.h>
 
 #include <cstdint>
+#include <cstdio>
 
-namespace spanline::net::detail {
+namespace spanline::telemetry {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
@@ -67,4 +70,16 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-}  // namespace spanline::net::detail
+void append_utc_timestamp(std::string& out) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc{};
+  gmtime_r(&ts.tv_sec, &utc);
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+                              utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                              utc.tm_min, utc.tm_sec, ts.tv_nsec / 1000000);
+  if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace spanline::telemetry
