@@ -210,7 +210,8 @@ def main():
     width = max(len(r["name"]) for r in results)
     print(f"{'figure':<{width}}  {'value':>14}  unit")
     for r in results:
-        print(f"{r['name']:<{width}}  {r['value']:>14,.1f}  {r['unit']}")
+        precision = 3 if r["unit"] == "ratio" else 1
+        print(f"{r['name']:<{width}}  {r['value']:>14,.{precision}f}  {r['unit']}")
     print(f"written to {os.path.join(out_dir, 'results.json')}")
 
 

@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sched.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
@@ -35,6 +37,32 @@ constexpr std::chrono::seconds kUnwindTimeout{2};
 // Pause after an accept failure such as EMFILE, instead of spinning.
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 
+// The variable `name` as an unsigned number up to `max`; nullopt when unset
+// or empty. Anything else throws, naming the variable and what it must be.
+std::optional<unsigned> env_unsigned(const char* name, unsigned max, const char* what) {
+  const char* raw = std::getenv(name);
+  if (raw == nullptr || *raw == '\0') return std::nullopt;
+  const std::string_view s(raw);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || value > max)
+    throw std::invalid_argument(std::string(name) + " must be " + what + ", got \"" +
+                                std::string(s) + "\"");
+  return value;
+}
+
+// CPUs this process may run on (its affinity mask, as taskset or a
+// container's cpuset sets it), not every CPU of the machine.
+unsigned usable_cpus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -43,14 +71,10 @@ constexpr std::chrono::milliseconds kAcceptBackoff{50};
 
 ServerOptions ServerOptions::from_env() {
   ServerOptions o;
-  if (const char* port = std::getenv("PORT"); port != nullptr && *port != '\0') {
-    std::string_view s(port);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec != std::errc() || end != s.data() + s.size() || value > 65535)
-      throw std::invalid_argument("PORT must be a port number, got \"" + std::string(s) + "\"");
-    o.port = static_cast<std::uint16_t>(value);
-  }
+  if (auto port = env_unsigned("PORT", 65535, "a port number"))
+    o.port = static_cast<std::uint16_t>(*port);
+  if (auto threads = env_unsigned("SPANLINE_HTTP_THREADS", 1024, "0 (one per usable CPU) to 1024"))
+    o.threads = *threads;
   if (const char* v = std::getenv("SPANLINE_HTTP_INSTRUMENTATION"); v != nullptr && *v != '\0') {
     const std::string_view s(v);
     if (s == "off" || s == "false") {
@@ -146,8 +170,7 @@ boost::system::result<void> Server::start() {
   auto address = asio::ip::make_address(o.address == "localhost" ? "127.0.0.1" : o.address, ec);
   if (ec) return ec;
 
-  const unsigned threads =
-      o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = o.threads != 0 ? o.threads : usable_cpus();
   for (unsigned i = 0; i < threads; ++i) s.workers.push_back(std::make_unique<Worker>());
 
   tcp::endpoint endpoint(address, o.port);

@@ -166,6 +166,7 @@ class Session {
 
  private:
   asio::awaitable<ReadResult> read_request(bool first);
+  beast::error_code parse_buffered();
   asio::awaitable<bool> serve_request();
   Response invoke_failed(std::exception_ptr failure, const Request& request, ServerSpan& span);
   asio::awaitable<void> reject(ReadResult why);
@@ -217,9 +218,16 @@ asio::awaitable<ReadResult> Session::read_request(bool first) {
     if (ec) co_return ReadResult::kClose;  // nothing of a request arrived
     buffer_.commit(n);
   }
-  if (!first) deadline_->expires_after(o.header_timeout);
-  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, *parser_, kNoThrow);
-  if (ec) co_return classify(ec, deadline_->expired());
+  // Most requests are already whole in the buffer: parse them here rather
+  // than through async_read_header/async_read, which would each complete
+  // through one more trip round the io_context.
+  beast::error_code ec = parse_buffered();
+  if (ec) co_return classify(ec, false);
+  if (!parser_->is_header_done()) {
+    if (!first) deadline_->expires_after(o.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(socket_, buffer_, *parser_, kNoThrow);
+    if (hec) co_return classify(hec, deadline_->expired());
+  }
   waiting_ = false;
   if (!parser_->is_done()) {
     if (wants_continue(parser_->get())) {
@@ -234,6 +242,21 @@ asio::awaitable<ReadResult> Session::read_request(bool first) {
   }
   deadline_->disarm();  // handlers take the time they take
   co_return ReadResult::kRequest;
+}
+
+// Feeds the buffered bytes to the parser: the header, and with it as much
+// of the body as has arrived. An incomplete header is left for
+// async_read_header (it needs the whole header in one piece).
+beast::error_code Session::parse_buffered() {
+  parser_->eager(true);
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) return {};
+    if (ec || used == 0) break;
+  }
+  return ec;
 }
 
 // Routes, runs the handler under its span, writes the response. Returns

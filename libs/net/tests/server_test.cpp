@@ -234,6 +234,37 @@ TEST(Server, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(b->body, "id=2");
 }
 
+// Requests are parsed from what is buffered when whole; these arrive cut at
+// every kind of place, and pipelined with bodies.
+TEST(Server, RequestsCutAnywhereArriveWhole) {
+  TestServer server(demo_router());
+  const std::string request =
+      "POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 13\r\n\r\n{\"text\":\"ab\"}";
+  const std::size_t header_end = request.find("\r\n\r\n") + 4;
+  for (std::size_t cut : {std::size_t{1}, std::size_t{20}, header_end - 2, header_end,
+                          header_end + 5, request.size() - 1}) {
+    RawConnection c(server.port());
+    ASSERT_TRUE(c.send(std::string_view(request).substr(0, cut)));
+    std::this_thread::sleep_for(20ms);  // the server reads the first part alone
+    ASSERT_TRUE(c.send(std::string_view(request).substr(cut)));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << "cut at " << cut;
+    EXPECT_EQ(r->status, 201) << "cut at " << cut;
+    EXPECT_EQ(r->body, "{\"text\":\"ab\"}") << "cut at " << cut;
+  }
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send(request + request + "GET /tasks/3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (int i = 0; i < 2; ++i) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+  }
+  auto last = c.read_response();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, "id=3");
+}
+
 TEST(Server, Http10AndConnectionCloseEndTheConnection) {
   TestServer server(demo_router());
   RawConnection c(server.port());

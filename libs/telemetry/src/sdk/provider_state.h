@@ -50,6 +50,6 @@ void truncate_value(AttributeValue& value, std::size_t max_length);
 // New attributes reuse `spare` ones' buffers when given.
 bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
                  std::size_t count_limit, std::size_t value_length,
-                 std::vector<Attribute>* spare = nullptr);
+                 SpanData::SpareAttributes* spare = nullptr);
 
 }  // namespace spanline::telemetry::detail

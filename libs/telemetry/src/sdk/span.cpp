@@ -41,7 +41,8 @@ void truncate_value(AttributeValue& value, std::size_t max_length) {
 }
 
 bool set_limited(std::vector<Attribute>& attrs, std::string_view key, AttributeValue value,
-                 std::size_t count_limit, std::size_t value_length, std::vector<Attribute>* spare) {
+                 std::size_t count_limit, std::size_t value_length,
+                 SpanData::SpareAttributes* spare) {
   truncate_value(value, value_length);
   for (auto& a : attrs) {
     if (same_key(a.key, key)) {

@@ -25,25 +25,30 @@ void reset(SpanData& s) noexcept {
   s.kind = SpanKind::kInternal;
   s.start_unix_nano = 0;
   s.end_unix_nano = 0;
-  if (s.spare_attributes.empty()) {
-    // Spares are taken from the back: reversed, the next span that sets the
+  auto& spare = s.spare_attributes;
+  if (spare.available() == 0) {
+    // The usual case: this span took every spare. Its attributes become the
+    // next span's spares in the order they were set, so a span that sets the
     // same attributes in the same order (instrumentation does) gets each
-    // slot back with the same key and value type, so nothing reallocates.
-    s.spare_attributes.swap(s.attributes);
-    std::reverse(s.spare_attributes.begin(), s.spare_attributes.end());
+    // slot back with the same key and value type and nothing reallocates.
+    spare.items.clear();
+    spare.items.swap(s.attributes);
   } else {
+    spare.items.erase(spare.items.begin(),
+                      spare.items.begin() + static_cast<std::ptrdiff_t>(spare.next));
     try {
       for (auto& a : s.attributes) {
-        if (s.spare_attributes.size() >= SpanDataPool::kMaxSpareAttributes) break;
-        s.spare_attributes.push_back(std::move(a));
+        if (spare.items.size() >= SpanDataPool::kMaxSpareAttributes) break;
+        spare.items.push_back(std::move(a));
       }
     } catch (...) {
       // Out of memory growing the spare list: recycle fewer.
     }
   }
-  std::erase_if(s.spare_attributes, [](const Attribute& a) { return !worth_keeping(a); });
-  if (s.spare_attributes.size() > SpanDataPool::kMaxSpareAttributes)
-    s.spare_attributes.resize(SpanDataPool::kMaxSpareAttributes);
+  spare.next = 0;
+  std::erase_if(spare.items, [](const Attribute& a) { return !worth_keeping(a); });
+  if (spare.items.size() > SpanDataPool::kMaxSpareAttributes)
+    spare.items.resize(SpanDataPool::kMaxSpareAttributes);
   s.attributes.clear();
   s.dropped_attributes_count = 0;
   s.events.clear();
@@ -56,11 +61,10 @@ void reset(SpanData& s) noexcept {
   s.scope.reset();
 }
 
-Attribute& append_attribute(std::vector<Attribute>& attrs, std::vector<Attribute>* spare,
+Attribute& append_attribute(std::vector<Attribute>& attrs, SpanData::SpareAttributes* spare,
                             std::string_view key) {
-  if (spare != nullptr && !spare->empty()) {
-    attrs.push_back(std::move(spare->back()));
-    spare->pop_back();
+  if (spare != nullptr && spare->available() > 0) {
+    attrs.push_back(std::move(spare->items[spare->next++]));
     attrs.back().key.assign(key);
   } else {
     attrs.push_back({std::string(key), {}});

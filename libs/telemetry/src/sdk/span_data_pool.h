@@ -52,7 +52,7 @@ void reset(SpanData& span) noexcept;
 
 // Appends an attribute to `attrs` for `key`, reusing a spare one's buffers
 // when there is one; the caller sets the value.
-Attribute& append_attribute(std::vector<Attribute>& attrs, std::vector<Attribute>* spare,
+Attribute& append_attribute(std::vector<Attribute>& attrs, SpanData::SpareAttributes* spare,
                             std::string_view key);
 
 }  // namespace spanline::telemetry::detail

@@ -64,7 +64,28 @@ TEST(SpanDataPool, ResetKeepsAttributeObjectsAsSpares) {
   s.attributes.push_back({std::string(1000, 'x'), std::string("huge keys are not hoarded")});
   reset(s);
   EXPECT_TRUE(s.attributes.empty());
-  EXPECT_EQ(s.spare_attributes.size(), 2u);
+  EXPECT_EQ(s.spare_attributes.available(), 2u);
+}
+
+TEST(SpanDataPool, SparesComeBackInTheOrderTheyWereSet) {
+  SpanData s;
+  s.attributes.push_back({"first", std::string("one")});
+  s.attributes.push_back({"second", std::int64_t{2}});
+  s.attributes.push_back({"third", std::string("three")});
+  reset(s);
+  ASSERT_EQ(s.spare_attributes.available(), 3u);
+  // A span that sets only one attribute leaves two spares unused; they are
+  // kept, ahead of the one it used.
+  Attribute& a = append_attribute(s.attributes, &s.spare_attributes, "only");
+  EXPECT_EQ(a.key, "only");
+  EXPECT_EQ(std::get<std::string>(a.value), "one");  // the caller assigns over it
+  a.value = std::string("x");
+  EXPECT_EQ(s.spare_attributes.available(), 2u);
+  reset(s);
+  ASSERT_EQ(s.spare_attributes.available(), 3u);
+  EXPECT_EQ(s.spare_attributes.items[0].key, "second");
+  EXPECT_EQ(s.spare_attributes.items[1].key, "third");
+  EXPECT_EQ(s.spare_attributes.items[2].key, "only");
 }
 
 // Spans recycled through the pool must carry nothing over: each round sets

@@ -34,7 +34,8 @@ struct ServerOptions {
   std::string address = "0.0.0.0";
   // 0: any free port (read it back with Server::port()).
   std::uint16_t port = 8080;
-  // I/O threads; 0: one per hardware thread.
+  // I/O threads; 0: one per CPU in the process's affinity mask (taskset,
+  // cpusets). from_env(): SPANLINE_HTTP_THREADS.
   unsigned threads = 0;
   // Request bodies larger than this get 413 before they are read.
   std::size_t body_limit = 1 << 20;

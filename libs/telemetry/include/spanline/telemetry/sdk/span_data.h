@@ -95,7 +95,14 @@ struct SpanData {
   // recycled SpanData, whose string buffers new attributes are assigned into
   // (no allocation per attribute in steady state). Encoders, equality and
   // processors ignore it.
-  std::vector<Attribute> spare_attributes;
+  struct SpareAttributes {
+    // In the order the previous span set them; items[next..] are still
+    // spare, items[..next) were handed out (moved from).
+    std::vector<Attribute> items;
+    std::size_t next = 0;
+    std::size_t available() const noexcept { return items.size() - next; }
+  };
+  SpareAttributes spare_attributes;
 
   // Field-by-field equality, resource and scope compared by value.
   friend bool operator==(const SpanData& a, const SpanData& b);
