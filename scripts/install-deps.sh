@@ -8,7 +8,7 @@ debs=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev ccache pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-cpp-dev
   python3 python3-pytest wrk curl
 )
 # Node.js may come from another apt source already; only ask Debian for it when absent.
