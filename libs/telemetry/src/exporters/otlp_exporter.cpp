@@ -1,12 +1,10 @@
-// The OTLP span exporter: options from the environment, encoding and gzip,
-// and the retry loop around a Transport (HTTP in otlp_http_transport.cpp,
-// gRPC in otlp_grpc_transport.cpp).
+// The OTLP span exporter: options from the environment, and encoding; the
+// bytes go through an OtlpSender (otlp_sender.cpp: gzip and the retry loop
+// around a Transport).
 //
 // Specs: OpenTelemetry "OTLP Exporter" (configuration, retry) and the OTLP
 // protocol spec ("Failures", "Throttling", "Partial Success").
 #include "spanline/telemetry/exporters/otlp_exporter.h"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +19,7 @@
 #include "sdk/internal_log.h"
 #include "spanline/telemetry/api/ids.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
+#include "spanline/telemetry/exporters/otlp_sender.h"
 #include "spanline/telemetry/sdk/counters.h"
 
 namespace spanline::telemetry {
@@ -116,63 +115,31 @@ std::string header_problem(OtlpProtocol protocol, const std::string& key,
 }
 
 // ---------------------------------------------------------------------------
-// gzip (OTLP/HTTP "Request": Content-Encoding: gzip)
-// ---------------------------------------------------------------------------
-
-bool gzip_compress(std::string_view in, std::string& out) {
-  z_stream zs{};
-  // windowBits 15 + 16 selects the gzip wrapper rather than zlib's.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return false;
-  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END;
-}
-
-// ---------------------------------------------------------------------------
 // The exporter
 // ---------------------------------------------------------------------------
 
 class OtlpExporter final : public SpanExporter {
  public:
   explicit OtlpExporter(OtlpExporterOptions options)
-      : options_(std::move(options)),
-        transport_(options_.protocol == OtlpProtocol::kGrpc ? otlp::make_grpc_transport(options_)
-                                                            : otlp::make_http_transport(options_)) {
-  }
+      : endpoint_(options.endpoint),
+        json_(options.protocol == OtlpProtocol::kHttpJson),
+        sender_(OtlpSender::make(std::move(options))) {}
   ~OtlpExporter() override { shutdown(); }
 
   ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                             Deadline deadline) noexcept override;
-  void shutdown() noexcept override;
+  void shutdown() noexcept override { sender_->shutdown(); }
 
  private:
   bool encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept;
-  otlp::SendResult send_with_retries(Deadline deadline);
-  std::chrono::nanoseconds backoff(int retry) const noexcept;
-  // Sleeps until `until`; false when shutdown() cut the sleep short.
-  bool sleep_until(Deadline until);
-  bool shut_down() {
-    std::lock_guard lock(mu_);
-    return shutdown_;
-  }
-  void report(const otlp::SendResult& result, std::size_t spans) noexcept;
+  void report(const OtlpSendOutcome& result, std::size_t spans) noexcept;
 
-  const OtlpExporterOptions options_;
-  const std::unique_ptr<otlp::Transport> transport_;
+  const std::string endpoint_;
+  const bool json_;
+  const std::unique_ptr<OtlpSender> sender_;
+  std::atomic<bool> shut_down_{false};
   // Reused across batches: export_spans runs on one thread at a time.
   std::string body_;
-  std::string scratch_;
-
-  std::mutex mu_;
-  std::condition_variable wake_;  // ends backoff sleeps on shutdown
-  bool shutdown_ = false;         // guarded by mu_
 
   // At most one line per kind per 10 s: a dead backend fails every batch.
   internal::RateLimiter permanent_log_{10s};
@@ -184,19 +151,15 @@ ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData
                                         Deadline deadline) noexcept {
   auto& counters = SdkCounters::instance();
   if (spans.empty()) return ExportResult::kSuccess;
-  // SpanExporter spec, "Shutdown": later Export calls fail without I/O.
-  if (shut_down() || !encode(spans)) {
+  if (!encode(spans)) {
     counters.spans_export_failed.add(spans.size());
     return ExportResult::kFailure;
   }
-  otlp::SendResult result;
-  try {
-    result = send_with_retries(deadline);
-  } catch (const std::exception& e) {  // allocation failures only
-    result = {otlp::SendStatus::kRetryable, {}, {}, e.what()};
-  }
+  // SpanExporter spec, "Shutdown": later Export calls fail without I/O (the
+  // sender answers kAborted at once).
+  const OtlpSendOutcome result = sender_->send(body_, deadline);
   report(result, spans.size());
-  if (result.status != otlp::SendStatus::kOk) {
+  if (result.status != OtlpSendOutcome::Status::kOk) {
     counters.spans_export_failed.add(spans.size());
     return ExportResult::kFailure;
   }
@@ -211,16 +174,10 @@ ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData
 bool OtlpExporter::encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept {
   try {
     body_.clear();
-    if (options_.protocol == OtlpProtocol::kHttpJson)
+    if (json_)
       encode_otlp_json(spans, body_);
     else
       encode_otlp_proto(spans, body_);
-    // gRPC compresses in its own framing (ClientContext), HTTP here, once
-    // per batch rather than once per attempt.
-    if (options_.gzip && options_.protocol != OtlpProtocol::kGrpc) {
-      if (!gzip_compress(body_, scratch_)) return false;
-      body_.swap(scratch_);
-    }
     return true;
   } catch (const std::exception& e) {
     internal::log(internal::LogLevel::kError, kComponent,
@@ -229,66 +186,11 @@ bool OtlpExporter::encode(std::span<const std::unique_ptr<SpanData>> spans) noex
   }
 }
 
-// OTLP exporter spec, "Retry": transient failures are retried with
-// exponential backoff and jitter; the server's own delay (Retry-After,
-// RetryInfo) replaces the computed one. Nothing outlives `deadline`: an
-// attempt gets min(timeout, time left), and a delay that would end past the
-// deadline ends the export instead.
-otlp::SendResult OtlpExporter::send_with_retries(Deadline deadline) {
-  otlp::SendResult result;
-  result.status = otlp::SendStatus::kRetryable;
-  result.error = "deadline passed before the first attempt";
-  for (int attempt = 1;; ++attempt) {
-    const auto now = Clock::now();
-    if (now >= deadline) return result;
-    const auto attempt_deadline =
-        deadline - now > options_.timeout ? now + options_.timeout : deadline;
-    result = transport_->send(body_, attempt_deadline);
-    if (result.status != otlp::SendStatus::kRetryable) return result;
-    if (!options_.retry.enabled || attempt >= options_.retry.max_attempts) return result;
-    const auto delay = result.retry_after ? *result.retry_after : backoff(attempt);
-    if (delay >= deadline - Clock::now()) {
-      result.error += " (no time left for a retry before the deadline)";
-      return result;
-    }
-    if (!sleep_until(Clock::now() + delay)) {
-      result.status = otlp::SendStatus::kAborted;
-      return result;
-    }
-    SdkCounters::instance().export_retries.add();
-  }
-}
-
-// initial · multiplier^(retry−1), capped at max_backoff, then spread
-// uniformly over ±50% so that clients failing together do not retry together.
-std::chrono::nanoseconds OtlpExporter::backoff(int retry) const noexcept {
-  const auto& r = options_.retry;
-  const double initial = std::chrono::duration<double, std::nano>(r.initial_backoff).count();
-  const double cap = std::chrono::duration<double, std::nano>(r.max_backoff).count();
-  const double base = std::min(cap, initial * std::pow(r.multiplier, retry - 1));
-  const double unit = static_cast<double>(random_u64() >> 11) * 0x1.0p-53;  // [0, 1)
-  return std::chrono::nanoseconds(static_cast<std::int64_t>(base * (0.5 + unit)));
-}
-
-bool OtlpExporter::sleep_until(Deadline until) {
-  std::unique_lock lock(mu_);
-  return !wake_.wait_until(lock, until, [this] { return shutdown_; });
-}
-
-void OtlpExporter::shutdown() noexcept {
-  {
-    std::lock_guard lock(mu_);
-    shutdown_ = true;
-  }
-  wake_.notify_all();
-  transport_->shutdown();
-}
-
-void OtlpExporter::report(const otlp::SendResult& result, std::size_t spans) noexcept {
+void OtlpExporter::report(const OtlpSendOutcome& result, std::size_t spans) noexcept {
   try {
-    const std::string batch = std::to_string(spans) + " spans to " + options_.endpoint;
+    const std::string batch = std::to_string(spans) + " spans to " + endpoint_;
     switch (result.status) {
-      case otlp::SendStatus::kOk:
+      case OtlpSendOutcome::Status::kOk:
         if ((result.partial.rejected_spans != 0 || !result.partial.error_message.empty()) &&
             partial_log_.allow())
           internal::log(internal::LogLevel::kWarn, kComponent,
@@ -296,17 +198,17 @@ void OtlpExporter::report(const otlp::SendResult& result, std::size_t spans) noe
                             std::to_string(result.partial.rejected_spans) +
                             " rejected: " + result.partial.error_message);
         break;
-      case otlp::SendStatus::kPermanent:
+      case OtlpSendOutcome::Status::kPermanent:
         if (permanent_log_.allow())
           internal::log(internal::LogLevel::kError, kComponent,
                         "dropping " + batch + ", the server rejected them: " + result.error);
         break;
-      case otlp::SendStatus::kRetryable:
+      case OtlpSendOutcome::Status::kRetryable:
         if (failed_log_.allow())
           internal::log(internal::LogLevel::kWarn, kComponent,
                         "dropping " + batch + " after retries: " + result.error);
         break;
-      case otlp::SendStatus::kAborted:
+      case OtlpSendOutcome::Status::kAborted:
         break;  // shutdown asked for it
     }
   } catch (...) {
@@ -466,6 +368,8 @@ std::string OtlpExporterOptions::validate() const {
       return "retry.max_backoff must not be below retry.initial_backoff";
     if (!(retry.multiplier >= 1.0) || !std::isfinite(retry.multiplier))
       return "retry.multiplier must be a finite number of at least 1";
+    if (!(retry.randomization >= 0.0 && retry.randomization <= 1.0))
+      return "retry.randomization must be between 0 and 1";
   }
   for (const auto& [key, value] : headers)
     if (auto problem = header_problem(protocol, key, value); !problem.empty()) return problem;

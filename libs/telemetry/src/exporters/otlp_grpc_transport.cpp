@@ -135,7 +135,7 @@ class GrpcTransport final : public Transport {
  public:
   explicit GrpcTransport(const OtlpExporterOptions& options);
 
-  SendResult send(const std::string& body, Clock::time_point deadline) noexcept override;
+  SendResult send(std::string_view body, Clock::time_point deadline) noexcept override;
   void shutdown() noexcept override;
 
  private:
@@ -170,7 +170,7 @@ GrpcTransport::GrpcTransport(const OtlpExporterOptions& options) : gzip_(options
     metadata_.emplace_back(env::to_lower(key), value);
 }
 
-SendResult GrpcTransport::send(const std::string& body, Clock::time_point deadline) noexcept {
+SendResult GrpcTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
   try {
     grpc::ClientContext context;
     const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
@@ -181,7 +181,7 @@ SendResult GrpcTransport::send(const std::string& body, Clock::time_point deadli
     for (const auto& [key, value] : metadata_) context.AddMetadata(key, value);
     if (gzip_) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
 
-    grpc::Slice slice(body);
+    grpc::Slice slice(body.data(), body.size());
     const grpc::ByteBuffer request(&slice, 1);
     grpc::ByteBuffer response;
     std::mutex done_mu;

@@ -76,7 +76,7 @@ class HttpTransport final : public Transport {
   explicit HttpTransport(const OtlpExporterOptions& options);
   ~HttpTransport() override;
 
-  SendResult send(const std::string& body, Clock::time_point deadline) noexcept override;
+  SendResult send(std::string_view body, Clock::time_point deadline) noexcept override;
   void shutdown() noexcept override;
 
  private:
@@ -127,7 +127,7 @@ HttpTransport::~HttpTransport() {
   io_.poll();
 }
 
-SendResult HttpTransport::send(const std::string& body, Clock::time_point deadline) noexcept {
+SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
   const SendResult aborted{SendStatus::kAborted, {}, {}, "exporter shut down"};
   if (shutting_down_.load(std::memory_order_acquire)) return aborted;
   try {

@@ -43,7 +43,7 @@ class Transport {
   // Sends one already-encoded (and, for HTTP with gzip on, already
   // compressed) ExportTraceServiceRequest. Returns by `deadline`. After
   // shutdown() every call returns kAborted at once.
-  virtual SendResult send(const std::string& body, Clock::time_point deadline) noexcept = 0;
+  virtual SendResult send(std::string_view body, Clock::time_point deadline) noexcept = 0;
   // Makes an in-flight send() return kAborted promptly; idempotent.
   virtual void shutdown() noexcept = 0;
 };

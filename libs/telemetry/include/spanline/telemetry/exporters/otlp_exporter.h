@@ -19,6 +19,8 @@ struct OtlpRetryOptions {
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{5000};
   double multiplier = 1.5;
+  // Each delay is spread uniformly over ±this fraction of itself (0..1).
+  double randomization = 0.5;
   // Total attempts including the first one.
   int max_attempts = 5;
 };
