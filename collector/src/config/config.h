@@ -13,6 +13,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,17 +22,31 @@ namespace spanline::collector {
 
 using Duration = std::chrono::nanoseconds;
 
+// One rule a config breaks, found by a validate(): `path` is "::"-separated
+// and relative to what was validated ("protocols::grpc::endpoint"; "" for
+// the whole thing; "actions[1]::key" for a list item), so the loader can
+// prefix the component's path and point at the line.
+struct ConfigProblem {
+  std::string path;
+  std::string message;
+};
+using ConfigProblems = std::vector<ConfigProblem>;
+
 // ---------------------------------------------------------------- extensions
 
 struct BearerTokenAuthConfig {
   std::string scheme = "Bearer";  // "" sends/accepts the bare token
   std::string token;              // required, non-empty
   std::string header = "Authorization";
+
+  ConfigProblems validate() const;
 };
 
 struct HealthCheckConfig {
   std::string endpoint = "localhost:13133";  // host:port
   std::string path = "/";
+
+  ConfigProblems validate() const;
 };
 
 // --------------------------------------------------------------- receivers
@@ -60,6 +76,8 @@ struct OtlpReceiverConfig {
   // empty value (`grpc:`) means "on, with defaults".
   std::optional<OtlpGrpcServerConfig> grpc;
   std::optional<OtlpHttpServerConfig> http;
+
+  ConfigProblems validate() const;
 };
 
 // -------------------------------------------------------------- processors
@@ -68,15 +86,22 @@ struct BatchProcessorConfig {
   Duration timeout = std::chrono::milliseconds(200);
   std::uint32_t send_batch_size = 8192;
   std::uint32_t send_batch_max_size = 0;  // 0: no cap; else >= send_batch_size
+
+  ConfigProblems validate() const;
 };
 
 struct MemoryLimiterConfig {
   Duration check_interval{0};  // required, > 0
   // Exactly one of the two limit styles: MiB, or a percentage of total memory.
   std::uint64_t limit_mib = 0;
-  std::uint64_t spike_limit_mib = 0;  // default 20% of limit_mib; < limit_mib
-  std::uint32_t limit_percentage = 0;
-  std::uint32_t spike_limit_percentage = 0;
+  // The spike limits must stay below their limit. Left 0 in the YAML, the
+  // loader fills in 20% of the limit (as the Collector's default), so after
+  // loading they hold the effective value.
+  std::uint64_t spike_limit_mib = 0;         // default 20% of limit_mib; < limit_mib
+  std::uint32_t limit_percentage = 0;        // 1..100
+  std::uint32_t spike_limit_percentage = 0;  // default 20% of limit_percentage
+
+  ConfigProblems validate() const;
 };
 
 enum class AttributeActionKind { kInsert, kUpdate, kUpsert, kDelete };
@@ -95,13 +120,20 @@ struct AttributeAction {
 };
 
 // `resource` (on resource attributes) and `attributes` (on span attributes).
+// As in the Collector, `attributes` lists its actions under the YAML key
+// `actions` and `resource` under the key `attributes`.
 struct AttributesProcessorConfig {
   std::vector<AttributeAction> actions;  // at least one
+
+  // Problems in a list item are reported as "actions[i]::<key>".
+  ConfigProblems validate() const;
 };
 
 struct ProbabilisticSamplerConfig {
   double sampling_percentage = 0;  // 0..100
   std::uint32_t hash_seed = 0;
+
+  ConfigProblems validate() const;
 };
 
 // --------------------------------------------------------------- exporters
@@ -133,11 +165,16 @@ struct OtlpExporterConfig {
   bool tls_insecure = false;                   // tls.insecure
   std::vector<std::pair<std::string, std::string>> headers;
   Compression compression = Compression::kGzip;  // the Collector's default
+  // The loader's defaults are the Collector's: 5s for otlp/otlp_grpc, 30s for
+  // otlphttp/otlp_http. 0: no timeout.
   Duration timeout = std::chrono::seconds(5);
   OtlpEncoding encoding = OtlpEncoding::kProto;  // otlphttp only
   std::optional<std::string> authenticator;
   SendingQueueConfig sending_queue;
   RetryConfig retry_on_failure;
+
+  // Also checks sending_queue and retry_on_failure ("sending_queue::...").
+  ConfigProblems validate() const;
 };
 
 enum class DebugVerbosity { kBasic, kNormal, kDetailed };
@@ -146,6 +183,8 @@ struct DebugExporterConfig {
   DebugVerbosity verbosity = DebugVerbosity::kBasic;
   std::uint32_t sampling_initial = 2;
   std::uint32_t sampling_thereafter = 1;
+
+  ConfigProblems validate() const;
 };
 
 // ------------------------------------------------------------------ service
@@ -171,10 +210,14 @@ struct Pipeline {
 struct TelemetryConfig {
   // Where /metrics is served: service.telemetry.metrics.address, or the
   // host/port of a `readers: [{pull: {exporter: {prometheus: ...}}}]` entry.
-  // Empty: not served. Default "localhost:8888" as the Collector's.
+  // Empty: not served. Default "localhost:8888" as the Collector's. The
+  // loader also empties it for metrics level "none" and for `readers: []`.
   std::string metrics_address = "localhost:8888";
   std::string metrics_level = "normal";  // none | basic | normal | detailed
   std::string logs_level = "info";       // debug | info | warn | error
+
+  // Paths as in the YAML: "metrics::address", "metrics::level", "logs::level".
+  ConfigProblems validate() const;
 };
 
 struct Config {
@@ -187,8 +230,23 @@ struct Config {
   std::vector<Pipeline> pipelines;
   TelemetryConfig telemetry;
 
-  const Component* find(std::string_view id) const;  // in any section
+  // In any section, searched receivers, processors, exporters, extensions
+  // in that order: ids are unique per section only ("otlp" may be both a
+  // receiver and an exporter), so prefer find_component for a known section.
+  const Component* find(std::string_view id) const;
+
+  // The whole config as the loader checks it after decoding: every
+  // component's validate() (unused ones too, as the Collector), component ids
+  // ("type" or "type/name", type matching the settings), service.extensions,
+  // pipelines (ids "traces[/name]", >= 1 receiver and exporter, every
+  // reference defined, no repeats) and authenticators (a bearertokenauth
+  // extension listed in service.extensions). Paths are absolute
+  // ("exporters::otlphttp/central::compression").
+  ConfigProblems validate() const;
 };
+
+// The component with this id in one section, or nullptr.
+const Component* find_component(const std::vector<Component>& section, std::string_view id);
 
 struct LoadOptions {
   // false: an unknown component type, key or pipeline type is an error.
@@ -216,7 +274,14 @@ LoadResult load_config(const std::vector<std::string>& paths, const LoadOptions&
 LoadResult load_config_text(const std::vector<std::pair<std::string, std::string>>& named_texts,
                             const LoadOptions& options = {});
 
-// Splits "host:port" / "[v6]:port" / ":port"; false when malformed.
+// Splits "host:port" / "[v6]:port" / ":port"; false when malformed. The port
+// is 0..65535 (0: any free port, for tests); an IPv6 host needs brackets.
 bool split_endpoint(std::string_view endpoint, std::string& host, std::uint16_t& port);
+
+// Parses a Go duration as the Collector does: "200ms", "1m30s", "1.5h",
+// "300us"/"300µs", "10ns", "0"; a leading sign is allowed. Negative results
+// are returned (Go's semantics); the loader rejects them for config fields.
+// nullopt when malformed, unitless (other than "0") or beyond ±292 years.
+std::optional<Duration> parse_duration(std::string_view text);
 
 }  // namespace spanline::collector

@@ -1,0 +1,54 @@
+// batch: collects what receivers push into batches of send_batch_size spans,
+// or whatever arrived within `timeout`, and hands them on from its own
+// thread; batches above send_batch_max_size are split.
+//
+// Receivers get their answer at once (as with the Collector's batch
+// processor, a later export failure is the exporter's to count). So that a
+// stalled exporter cannot make it grow without bound, it holds at most
+// max(8 × send_batch_size, 65536) spans and refuses more with a retryable
+// error.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "pipeline/component.h"
+#include "pipeline/metrics.h"
+
+namespace spanline::collector {
+
+// Splits `traces` into pieces of at most `max` spans (0: no limit), keeping
+// each span's resource and scope and the spans' order.
+std::vector<Traces> split_traces(Traces traces, std::size_t max);
+
+class BatchProcessor final : public Processor {
+ public:
+  BatchProcessor(const std::string& id, BatchProcessorConfig config, Metrics& metrics);
+  ~BatchProcessor() override;
+  void start() override;
+  // Flushes what is pending (through the rest of the pipeline) and stops.
+  void shutdown(Deadline deadline) noexcept override;
+  ConsumeResult consume(Traces traces) noexcept override;
+
+ private:
+  void run();
+  void send(Traces batch) noexcept;
+
+  const BatchProcessorConfig config_;
+  const std::size_t capacity_;
+  Counter& batches_by_size_;
+  Counter& batches_by_timeout_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  Traces pending_;
+  Clock::time_point first_at_{};
+  bool started_ = false;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace spanline::collector

@@ -1,0 +1,181 @@
+"""spanline-collector as a process: validate, the sidecar → central (bearer
+token) → sink hierarchy with a real traced service in front, and SIGTERM."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from services import Service, free_port, http
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEPLOY = os.path.join(HERE, "..", "..", "deploy", "otelcol")
+
+
+def run_collector(bin_dir, *args, env=None):
+    return subprocess.run([os.path.join(bin_dir, "spanline-collector"), *args],
+                          capture_output=True, text=True, timeout=30,
+                          env=dict(os.environ, **(env or {})))
+
+
+class Collector:
+    """A spanline-collector process on a config the test writes."""
+
+    def __init__(self, bin_dir, tmp_path, name, yaml, health_port):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml)
+        self.health = f"http://127.0.0.1:{health_port}/"
+        self.proc = subprocess.Popen([os.path.join(bin_dir, "spanline-collector"),
+                                      "--config", str(path)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{name} exited {self.proc.returncode}: "
+                                     f"{self.proc.stderr.read()}")
+            try:
+                if http("GET", self.health, timeout=1)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"{name} did not become healthy")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, err
+
+
+def collector_yaml(http_port, health_port, metrics_port, exporter, auth_server=False,
+                   resource=None, extensions=""):
+    auth = "        auth:\n          authenticator: bearertokenauth\n" if auth_server else ""
+    actions = "".join(f"      - key: {k}\n        value: {v}\n        action: insert\n"
+                      for k, v in (resource or {}).items())
+    processors = "  batch:\n    timeout: 20ms\n"
+    names = ["batch"]
+    if actions:
+        processors += "  resource:\n    attributes:\n" + actions
+        names.append("resource")
+    ext_names = ["health_check"] + [line.strip()[:-1] for line in extensions.splitlines()
+                                    if line.startswith("  ") and not line.startswith("    ")]
+    return f"""
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:{health_port}
+{extensions}
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http_port}
+{auth}
+processors:
+{processors}
+exporters:
+{exporter}
+service:
+  extensions: [{", ".join(ext_names)}]
+  telemetry:
+    metrics:
+      address: 127.0.0.1:{metrics_port}
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [{", ".join(names)}]
+      exporters: [otlphttp]
+"""
+
+
+def otlphttp(endpoint, auth=None, encoding="proto"):
+    text = (f"  otlphttp:\n    endpoint: {endpoint}\n    encoding: {encoding}\n"
+            f"    retry_on_failure:\n      initial_interval: 20ms\n      max_elapsed_time: 1s\n")
+    if auth:
+        text += f"    auth:\n      authenticator: {auth}\n"
+    return text
+
+
+def test_validate_accepts_the_deploy_configs(bin_dir):
+    for name in ("central.yaml", "gateway-sidecar.yaml", "orchestrator-sidecar.yaml"):
+        r = run_collector(bin_dir, "validate", "--config", os.path.join(DEPLOY, name))
+        assert r.returncode == 0, r.stderr
+        assert "valid" in r.stdout
+
+
+def test_validate_names_the_problem_and_lenient_only_warns(bin_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("receivers:\n  otlp:\n    protocols:\n      http:\n"
+                   "processors:\n  tail_sampling: {}\n"
+                   "exporters:\n  debug:\n"
+                   "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
+                   "      processors: [tail_sampling]\n      exporters: [debug]\n")
+    r = run_collector(bin_dir, "validate", "--config", str(bad))
+    assert r.returncode == 1
+    assert "tail_sampling" in r.stderr and "batch" in r.stderr  # names it, lists what exists
+    r = run_collector(bin_dir, "validate", "--lenient", "--config", str(bad))
+    assert r.returncode == 0, r.stderr
+    assert "warning" in r.stderr
+    r = run_collector(bin_dir, "--config")
+    assert r.returncode == 2
+
+
+def test_sidecar_to_central_with_token_to_sink(bin_dir, tmp_path, otlp_sink):
+    central_http, central_health, central_metrics = free_port(), free_port(), free_port()
+    sidecar_http, sidecar_health, sidecar_metrics = free_port(), free_port(), free_port()
+    token = "  bearertokenauth:\n    token: t0ken\n"
+    central = Collector(bin_dir, tmp_path, "central", collector_yaml(
+        central_http, central_health, central_metrics,
+        otlphttp(otlp_sink.endpoint, encoding="json"), auth_server=True,
+        resource={"collector.type": "central", "central.seen": "yes"}, extensions=token),
+        central_health)
+    sidecar = Collector(bin_dir, tmp_path, "sidecar", collector_yaml(
+        sidecar_http, sidecar_health, sidecar_metrics,
+        otlphttp(f"http://127.0.0.1:{central_http}", auth="bearertokenauth/client"),
+        resource={"collector.type": "sidecar", "collector.name": "gateway-sidecar"},
+        extensions="  bearertokenauth/client:\n    token: t0ken\n"), sidecar_health)
+    worker = Service(bin_dir, "task-worker", env={
+        "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{sidecar_http}"})
+    try:
+        status, _, _ = http("POST", worker.url + "/enrich", json.dumps({"text": "urgent fix"}),
+                            {"Content-Type": "application/json"})
+        assert status == 200
+        spans = otlp_sink.wait_for_spans(lambda s: s.name == "POST /enrich")
+        span = [s for s in spans if s.name == "POST /enrich"][0]
+        assert span.resource["service.name"] == "task-worker"
+        assert span.resource["collector.type"] == "sidecar"  # insert keeps the first
+        assert span.resource["collector.name"] == "gateway-sidecar"
+        assert span.resource["central.seen"] == "yes"
+        _, text, _ = http("GET", f"http://127.0.0.1:{sidecar_metrics}/metrics")
+        assert 'otelcol_exporter_sent_spans{exporter="otlphttp"}' in text
+    finally:
+        assert worker.stop()[0] == 0
+        code, err = sidecar.stop()
+        assert code == 0, err
+        code, err = central.stop()
+        assert code == 0, err
+
+
+def test_wrong_token_is_refused_and_nothing_forwarded(bin_dir, tmp_path, otlp_sink):
+    central_http, central_health, central_metrics = free_port(), free_port(), free_port()
+    central = Collector(bin_dir, tmp_path, "central", collector_yaml(
+        central_http, central_health, central_metrics,
+        otlphttp(otlp_sink.endpoint, encoding="json"), auth_server=True,
+        extensions="  bearertokenauth:\n    token: right\n"), central_health)
+    try:
+        url = f"http://127.0.0.1:{central_http}/v1/traces"
+        body = json.dumps({"resourceSpans": []})
+        json_type = {"Content-Type": "application/json"}
+        for auth in ({}, {"Authorization": "Bearer wrong"}):
+            status, _, _ = http("POST", url, body, dict(json_type, **auth))
+            assert status == 401
+        status, _, _ = http("POST", url, body, dict(json_type, Authorization="Bearer right"))
+        assert status == 200
+        time.sleep(0.2)
+        assert otlp_sink.requests == []
+    finally:
+        code, err = central.stop()
+        assert code == 0, err
