@@ -250,7 +250,11 @@ const Component* find_component(const std::vector<Component>& section, std::stri
 
 struct LoadOptions {
   // false: an unknown component type, key or pipeline type is an error.
-  // true: it is a warning, the component/key/pipeline is skipped.
+  // true: it is a warning, the component/key/pipeline is skipped, and
+  // references to skipped components are dropped from pipelines and
+  // service.extensions (warned). What remains is validated as usual: a
+  // pipeline left without receivers or exporters, or an authenticator naming
+  // a skipped extension, is still an error.
   bool lenient = false;
   // ${env:VAR} / ${VAR} lookup; defaults to getenv.
   std::optional<std::map<std::string, std::string>> environment;
@@ -258,17 +262,28 @@ struct LoadOptions {
 
 struct LoadResult {
   std::optional<Config> config;  // set when there are no errors
-  // Each message names the file, the path in the document
-  // ("exporters::otlphttp/central::compression") and, for unknown names,
-  // what is supported.
+  // Every problem found, not just the first, each as
+  //   "file:line:col: path: message", e.g.
+  //   "top.yaml:12:18: exporters::otlphttp/central::compression: unsupported
+  //    value \"zstd\"; supported: gzip, none".
+  // The position is that of the bad value, or of the key of the map that
+  // lacks something. With several files it is in the last file that set
+  // that value (for a map: the last file that wrote under it). For unknown
+  // types and keys the message lists what is supported there. Warnings
+  // (lenient mode's skipped names, unset variables) have the same form.
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
 };
 
 // Loads the files in order, each merged over the previous ones (maps merge
-// key by key, lists and scalars replace), expands ${env:VAR},
-// ${env:VAR:-default}, ${VAR} and $$ (a literal $) in scalar values, then
-// decodes and validates the whole result.
+// key by key, new keys after the old; lists, scalars and null replace, so
+// `key:` alone in a later file clears it). Then expands ${env:VAR},
+// ${env:VAR:-default}, ${VAR} and $$ (a literal $) in scalar values (never in
+// keys, and not again in expanded text): an unset variable without default
+// becomes "" with a warning; the default applies to unset variables only; a
+// value that is exactly one reference is typed from the expanded text as
+// YAML ("4318" → int), as the Collector does. Then decodes (type errors,
+// unknown keys) and validates the whole result (Config::validate).
 LoadResult load_config(const std::vector<std::string>& paths, const LoadOptions& options = {});
 // The same from YAML text (tests); `name` stands for the file in messages.
 LoadResult load_config_text(const std::vector<std::pair<std::string, std::string>>& named_texts,

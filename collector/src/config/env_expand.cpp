@@ -24,6 +24,20 @@ void restamp(YamlNode& node, const SourceMark& mark) {
   for (YamlNode& item : node.items) restamp(item, mark);
 }
 
+// A scalar that was exactly one reference: typed from its text as YAML. The
+// Collector parses the text as YAML, so a variable can hold a list or a map;
+// unparseable text stays a string.
+void retype_whole_reference(YamlNode& node) {
+  node.style = YamlNode::Style::kExpanded;
+  YamlNode parsed;
+  std::vector<std::string> ignored;
+  if (parse_yaml(node.text, node.mark.file, parsed, ignored) &&
+      (parsed.is_map() || parsed.is_sequence())) {
+    restamp(parsed, node.mark);
+    node = std::move(parsed);
+  }
+}
+
 class Expander {
  public:
   Expander(const EnvLookup& lookup, Diagnostics& diag) : lookup_(lookup), diag_(diag) {}
@@ -125,21 +139,13 @@ void Expander::expand_scalar(YamlNode& node, const std::string& path) {
     ++references;
     i = close + 1;
   }
-  bool whole = references == 1 && !other_text;
   node.text = std::move(out);
-  if (!whole) {
-    if (references > 0 || other_text) node.style = YamlNode::Style::kQuoted;
-    return;
-  }
-  node.style = YamlNode::Style::kExpanded;
-  // The Collector parses a whole reference's text as YAML, so a variable can
-  // hold a list or a map. Unparseable text stays a string.
-  YamlNode parsed;
-  std::vector<std::string> ignored;
-  if (parse_yaml(node.text, node.mark.file, parsed, ignored) &&
-      (parsed.is_map() || parsed.is_sequence())) {
-    restamp(parsed, node.mark);
-    node = std::move(parsed);
+  if (references == 1 && !other_text) {
+    retype_whole_reference(node);
+  } else {
+    // Text around a reference (or an escaped $) makes a string, as
+    // concatenation does in the Collector.
+    node.style = YamlNode::Style::kQuoted;
   }
 }
 

@@ -1,13 +1,9 @@
-// Scalar typing (go-yaml's resolution rules for untyped scalars) and Go
-// duration parsing, the two places where YAML text becomes a typed value.
+// Scalar typing: go-yaml's resolution rules for untyped scalars, which decide
+// whether a plain YAML value is a bool, an int, a float or a string.
 #include "config/scalar.h"
 
-#include <array>
 #include <charconv>
 #include <limits>
-#include <utility>
-
-#include "config/config.h"
 
 namespace spanline::collector::detail {
 namespace {

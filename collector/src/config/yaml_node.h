@@ -63,7 +63,7 @@ struct YamlNode::Entry {
 // Parses one YAML document. On failure returns false and appends messages
 // ("file:line:col: YAML syntax error: ...") to `errors`. Besides yaml-cpp's
 // syntax errors this rejects what the Collector's parser rejects: duplicate
-// keys and non-scalar keys. An empty document is an empty map's worth: null.
+// keys and non-scalar keys. An empty document parses to null (no settings).
 bool parse_yaml(std::string_view text, const std::string& file, YamlNode& out,
                 std::vector<std::string>& errors);
 

@@ -6,7 +6,8 @@
 // Every read checks the JSON type and range before use and returns false
 // after recording the error; nothing throws but bad_alloc. A message decoder
 // derives from this class and describes its messages with object(), list()
-// and the scalar reads.
+// and the scalar reads. One reader per document: the first failure ends it
+// (the path then still names where it stopped, and refers into the DOM).
 #pragma once
 
 #include <google/protobuf/generated_enum_reflection.h>

@@ -17,7 +17,8 @@
 
 namespace spanline::collector {
 
-using ExportTraceServiceRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using ExportTraceServiceRequest =
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using ExportTraceServiceResponse =
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 

@@ -1,14 +1,16 @@
 // ExportTraceServiceRequest and ExportTraceServiceResponse → OTLP/JSON
 // (contract in otlp_json.h).
 //
-// The output is what the proto3 JSON printer writes
-// (https://protobuf.dev/programming-guides/proto3/#json) with the deviations
-// of the OTLP specification, "JSON Protobuf Encoding": lowerCamelCase keys;
-// scalar fields at their default omitted; message fields written when
-// present, even empty; the AnyValue member written whatever value it holds
-// (its presence is the type); 64-bit integers as decimal strings; doubles as
-// shortest round-trip numbers or "NaN", "Infinity", "-Infinity"; bytes as
-// base64; but ids as lowercase hex and enums as integers.
+// The output is what protobuf's JSON printer writes under the proto3 JSON
+// mapping (https://protobuf.dev/programming-guides/proto3/#json):
+// lowerCamelCase keys; scalar fields at their default omitted; message
+// fields written when present, even empty; the AnyValue member written
+// whatever value it holds (its presence is the type); 64-bit integers as
+// decimal strings; doubles as shortest round-trip numbers or "NaN",
+// "Infinity", "-Infinity"; bytes as base64. With the two deviations of the
+// OTLP specification, "JSON Protobuf Encoding": ids as (lowercase) hex and
+// enums as integers. Strings holding invalid UTF-8 are written with U+FFFD
+// in place of the bad bytes, so the output is always valid JSON.
 #include <charconv>
 #include <cmath>
 #include <cstdint>

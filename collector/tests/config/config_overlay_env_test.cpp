@@ -152,6 +152,23 @@ extensions:
   EXPECT_EQ(settings_of<BearerTokenAuthConfig>(c.extensions, "bearertokenauth").token, "12345");
 }
 
+TEST(ConfigEnv, PortFromTheEnvironmentIsAnInteger) {
+  LoadResult r = test::load_over_minimal(R"(
+service:
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: localhost
+                port: ${env:P}
+)",
+                                         {.env = {{"P", "4318"}}});
+  ASSERT_TRUE(loads_cleanly(r));
+  EXPECT_EQ(r.config->telemetry.metrics_address, "localhost:4318");
+}
+
 TEST(ConfigEnv, TypedExpansionStillTypeChecks) {
   LoadResult r = test::load_over_minimal(
       "processors:\n  batch:\n    send_batch_size: ${env:SIZE}\n", {.env = {{"SIZE", "lots"}}});

@@ -13,8 +13,13 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <map>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
