@@ -43,6 +43,28 @@ function(spanline_unit_tests target)
                        PROPERTIES LABELS unit TIMEOUT 120)
 endfunction()
 
+# spanline_fuzz_targets(LIBS <libs...>)  (fuzz builds only)
+# One libFuzzer binary per fuzz/*_fuzz.cpp of the calling folder, linked with
+# <libs>, and a short run of each in every `make test`; the corpus folder
+# under the build tree keeps what it learns, fuzz/corpus/ seeds it.
+function(spanline_fuzz_targets)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB _fuzzers CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/*_fuzz.cpp)
+  foreach(src IN LISTS _fuzzers)
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+    set(_corpus ${CMAKE_BINARY_DIR}/corpus/${name})
+    file(MAKE_DIRECTORY ${_corpus})
+    add_test(NAME fuzz.${name}
+             COMMAND ${name} -max_total_time=15 -timeout=5 -rss_limit_mb=2048 ${_corpus}
+                     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 120)
+  endforeach()
+endfunction()
+
 # The service binaries (not the libraries: their users choose) run on
 # mimalloc instead of glibc's malloc. A request allocates a few dozen small
 # blocks (parser fields, JSON values, span attributes) and frees some of them

@@ -2,6 +2,8 @@
 
 #include <cinttypes>
 
+#include "spanline/telemetry/api/json_text.h"
+
 namespace spanline::collector {
 namespace {
 
@@ -10,13 +12,8 @@ using opentelemetry::proto::common::v1::KeyValue;
 using opentelemetry::proto::trace::v1::Span;
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
+  telemetry::append_hex(out, bytes);
   return out;
 }
 

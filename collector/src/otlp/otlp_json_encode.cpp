@@ -117,14 +117,9 @@ class Writer {
   }
   void id(Members& m, std::string_view name, const std::string& bytes) {
     if (bytes.empty()) return;
-    static constexpr char kHex[] = "0123456789abcdef";
     key(m, name);
     out_ += '"';
-    for (const char c : bytes) {
-      const auto b = static_cast<unsigned char>(c);
-      out_ += kHex[b >> 4];
-      out_ += kHex[b & 0xf];
-    }
+    telemetry::append_hex(out_, bytes);
     out_ += '"';
   }
   // Standard alphabet with padding (RFC 4648 §4).

@@ -136,7 +136,6 @@ void Service::build_pipelines(const Config& config) {
 }
 
 void Service::start() {
-  started_ = true;
   try {
     for (auto& [id, h] : health_) h->start();
     if (metrics_endpoint_) metrics_endpoint_->start();

@@ -72,7 +72,6 @@ class Service {
   // Per pipeline, in pipeline order.
   std::vector<std::vector<std::unique_ptr<Processor>>> processors_;
   std::map<std::string, std::unique_ptr<OtlpReceiver>> receivers_;
-  bool started_ = false;
   bool stopped_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "receivers/otlp_http_receiver.h"
 
+#include "extensions/http_endpoint.h"
+
 #include <zlib.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -227,21 +229,9 @@ OtlpHttpReceiver::~OtlpHttpReceiver() = default;
 
 void OtlpHttpReceiver::start(TracesConsumer& next, asio::thread_pool& workers) {
   ingest_.set_next(&next);
-  const std::string failure = "cannot listen on " + config_.endpoint + ": ";
-  std::string host;
-  std::uint16_t port = 0;
-  if (!split_endpoint(config_.endpoint, host, port))
-    throw std::runtime_error(failure + "not a host:port endpoint");
   net::ServerOptions options;
-  options.address = host.empty() ? "0.0.0.0" : host;
-  options.port = port;
   options.body_limit = config_.max_request_body_size;
-  options.instrument = false;  // the collector does not trace its own receivers
-  server_ = std::make_unique<net::Server>(router(workers), options);
-  if (auto started = server_->start(); !started) {
-    server_.reset();
-    throw std::runtime_error(failure + started.error().message());
-  }
+  server_ = start_http_server(config_.endpoint, router(workers), options);
 }
 
 net::Router OtlpHttpReceiver::router(asio::thread_pool& workers) {

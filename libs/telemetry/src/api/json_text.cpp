@@ -9,6 +9,7 @@ namespace spanline::telemetry {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+constexpr char kHex[] = "0123456789abcdef";
 
 // Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no
 // overlongs, no surrogates, nothing past U+10FFFF), or 0.
@@ -38,8 +39,16 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+void append_hex(std::string& out, std::string_view bytes) {
+  out.reserve(out.size() + 2 * bytes.size());
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+}
+
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);

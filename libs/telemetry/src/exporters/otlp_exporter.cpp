@@ -10,14 +10,11 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <condition_variable>
-#include <mutex>
 #include <stdexcept>
 
 #include "exporters/otlp_transport.h"
 #include "sdk/env.h"
 #include "sdk/internal_log.h"
-#include "spanline/telemetry/api/ids.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
 #include "spanline/telemetry/exporters/otlp_sender.h"
 #include "spanline/telemetry/sdk/counters.h"
@@ -137,7 +134,6 @@ class OtlpExporter final : public SpanExporter {
   const std::string endpoint_;
   const bool json_;
   const std::unique_ptr<OtlpSender> sender_;
-  std::atomic<bool> shut_down_{false};
   // Reused across batches: export_spans runs on one thread at a time.
   std::string body_;
 

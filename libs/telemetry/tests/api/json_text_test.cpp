@@ -31,6 +31,14 @@ TEST(JsonText, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(quoted("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong
 }
 
+TEST(JsonText, HexIsLowercaseTwoDigitsAByteAppended) {
+  std::string out = "id=";
+  append_hex(out, std::string_view("\x00\x0f\xab\xff", 4));
+  EXPECT_EQ(out, "id=000fabff");
+  append_hex(out, "");
+  EXPECT_EQ(out, "id=000fabff");
+}
+
 TEST(JsonText, UtcTimestampIsRfc3339WithMilliseconds) {
   std::string out = "x";
   append_utc_timestamp(out);

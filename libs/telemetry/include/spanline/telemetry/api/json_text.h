@@ -13,6 +13,10 @@ namespace spanline::telemetry {
 // JSON whatever the input held (RFC 8259 §7, §8.1).
 void append_json_string(std::string& out, std::string_view s);
 
+// Appends `bytes` as lowercase hex, two digits a byte (ids held as raw
+// bytes, as OTLP messages hold them).
+void append_hex(std::string& out, std::string_view bytes);
+
 // Appends the current UTC time as RFC 3339 with milliseconds:
 // "2026-11-22T02:45:38.123Z".
 void append_utc_timestamp(std::string& out);
