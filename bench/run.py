@@ -8,6 +8,7 @@ with live in the issues and the closing notes.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -176,8 +177,136 @@ def http_services(build, figures, server_core, load_core):
     ]
 
 
+def read_metrics(port):
+    """The collector's /metrics as {name{labels}: value}."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def proc_status_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+COLLECTOR_BENCH_YAML = """
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http_port}
+processors:
+  batch:
+  memory_limiter:
+    check_interval: 1s
+    limit_mib: 512
+    spike_limit_mib: 128
+  resource:
+    attributes:
+      - key: collector.type
+        value: sidecar
+        action: insert
+      - key: collector.name
+        value: bench-sidecar
+        action: insert
+exporters:
+  otlphttp:
+    endpoint: http://127.0.0.1:{sink_port}
+    compression: none
+service:
+  telemetry:
+    metrics:
+      address: 127.0.0.1:{metrics_port}
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [{processors}]
+      exporters: [otlphttp]
+"""
+
+
+def run_collector(bin_dir, work, body, processors, collector_core, load_core):
+    """One collector run: returns (spans/s delivered, peak RSS MiB, wrk
+    figures, spans lost)."""
+    sink = Process([os.path.join(bin_dir, "ack_server"), "otlp"], load_core, port_from_stdout=True)
+    http_port, metrics_port = free_port(), free_port()
+    config = os.path.join(work, "collector.yaml")
+    with open(config, "w") as f:
+        f.write(COLLECTOR_BENCH_YAML.format(http_port=http_port, sink_port=sink.port,
+                                            metrics_port=metrics_port, processors=processors))
+    col = subprocess.Popen(pin(collector_core) + [os.path.join(bin_dir, "spanline-collector"),
+                                                  "--config", config],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(http_port)
+        wait_port(metrics_port)
+        sent = 'otelcol_exporter_sent_spans{exporter="otlphttp"}'
+        url = f"http://127.0.0.1:{http_port}"
+        wrk_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk")
+        env = dict(os.environ, SPANLINE_WRK_DIR=wrk_dir, SPANLINE_OTLP_BODY=body)
+        script = os.path.join(wrk_dir, "post_otlp.lua")
+        subprocess.run(pin(load_core) + ["wrk", "-t1", "-c8", "-d1s", "-s", script, url],
+                       check=True, capture_output=True, env=env)
+        before = read_metrics(metrics_port)
+        t0 = time.time()
+        out = subprocess.run(pin(load_core) + ["wrk", "-t1", "-c8", "-d8s", "-s", script, url],
+                             check=True, capture_output=True, text=True, env=env).stdout
+        after = read_metrics(metrics_port)
+        elapsed = time.time() - t0
+        load = json.loads(out.strip().splitlines()[-1])
+        peak_mib = proc_status_kib(col.pid, "VmHWM") / 1024.0
+        lost = (after.get('otelcol_exporter_send_failed_spans{exporter="otlphttp"}', 0) +
+                after.get('otelcol_receiver_refused_spans{receiver="otlp",transport="http"}', 0))
+    finally:
+        col.terminate()
+        col.wait(timeout=60)
+        sink.stop()
+    return (after[sent] - before[sent]) / elapsed, peak_mib, load, lost
+
+
+def collector(build, figures, collector_core, load_core):
+    """OTLP/HTTP protobuf in → batch (defaults) → OTLP/HTTP out to an acking
+    sink, the collector pinned to one core, wrk and the sink on the other;
+    requests of 500 spans with 10 attributes each. The rate is the spans the
+    exporter delivered per second of the measured run, RSS the peak. Then the
+    same with a sidecar's processors (memory_limiter, resource, batch), where
+    the resource processor makes every request decode."""
+    import tempfile
+    bin_dir = os.path.join(build, "bin")
+    work = tempfile.mkdtemp(prefix="spanline-bench-collector-")
+    try:
+        body = os.path.join(work, "body.pb")
+        made = json.loads(subprocess.run([os.path.join(bin_dir, "otlp_body"), "--out", body,
+                                          "--spans", "500", "--attributes", "10"],
+                                         check=True, capture_output=True, text=True).stdout)
+        rate, rss, load, lost = run_collector(bin_dir, work, body, "batch", collector_core,
+                                              load_core)
+        side_rate, side_rss, side_load, side_lost = run_collector(
+            bin_dir, work, body, "memory_limiter, resource, batch", collector_core, load_core)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures += [
+        ("collector.spans_per_s_core", rate, "spans/s"),
+        ("collector.rss_mib", rss, "MiB"),
+        ("collector.request_p99_ms", load["p99_us"] / 1000.0, "ms"),
+        ("collector.sidecar_spans_per_s_core", side_rate, "spans/s"),
+        ("collector.sidecar_rss_mib", side_rss, "MiB"),
+        ("collector.request_bytes", made["bytes"], "bytes"),
+        ("collector.spans_lost", lost + side_lost + (load["errors"] + side_load["errors"]) * 500,
+         "spans"),
+    ]
+
+
 SUITES = {"sdk_micro": sdk_micro, "sdk_export": sdk_export, "sdk_queue_full": sdk_queue_full,
-          "http": http_services}
+          "http": http_services, "collector": collector}
 
 
 def main():

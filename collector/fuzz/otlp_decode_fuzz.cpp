@@ -3,6 +3,9 @@
 // "no crash, no UB, no leak": whatever either accepts must survive being
 // written out again, as JSON and as protobuf, and decode back to an equal
 // message; the JSON encoding must be a fixed point of decode + encode.
+// The wire scan the HTTP receiver runs instead of decoding must agree with
+// libprotobuf on every input: it accepts what ParseFromArray accepts (with
+// well-formed ids) and counts the same spans.
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -15,6 +18,7 @@
 #include <string_view>
 
 #include "otlp/otlp_json.h"
+#include "otlp/otlp_wire.h"
 
 namespace spanline::collector {
 namespace {
@@ -38,6 +42,13 @@ bool same(const ExportTraceServiceRequest& a, const ExportTraceServiceRequest& b
 
 // Protobuf bytes may hold ids of any length; OTLP/JSON readers reject those
 // (the encoder writes them anyway, so the decoder must refuse its output).
+std::size_t count_spans(const ExportTraceServiceRequest& request) {
+  std::size_t n = 0;
+  for (const auto& rs : request.resource_spans())
+    for (const auto& ss : rs.scope_spans()) n += static_cast<std::size_t>(ss.spans_size());
+  return n;
+}
+
 bool ids_well_formed(const ExportTraceServiceRequest& request) {
   auto ok = [](const std::string& id, std::size_t size) { return id.empty() || id.size() == size; };
   for (const auto& rs : request.resource_spans())
@@ -99,8 +110,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!error.empty(), "a failed decode says why");
   }
 
-  if (size <= static_cast<std::size_t>(INT32_MAX) &&
-      request.ParseFromArray(data, static_cast<int>(size))) {
+  const bool parsed = size <= static_cast<std::size_t>(INT32_MAX) &&
+                      request.ParseFromArray(data, static_cast<int>(size));
+  check(wire_parses(input) == parsed, "the wire scan agrees with libprotobuf",
+        parsed ? "(libprotobuf parsed it)" : "(libprotobuf refused it)");
+  const WireScan scan = scan_export_request(input);
+  check(scan.ok == (parsed && ids_well_formed(request)), "the wire scan checks ids", scan.error);
+  if (scan.ok) check(scan.spans == count_spans(request), "the wire scan counts spans");
+  if (parsed) {
     // Unknown fields survive protobuf but not JSON.
     request.DiscardUnknownFields();
     check_round_trips(request);

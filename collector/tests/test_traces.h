@@ -10,11 +10,11 @@ namespace spanline::collector::testing {
 
 // `n` spans with random ids under one resource (service.name = `service`)
 // and one scope, each with attribute "i" = its index.
-inline Traces make_traces(std::size_t n, const std::string& service = "svc",
-                          std::uint64_t seed = 1) {
+inline ExportTraceServiceRequest make_request(std::size_t n, const std::string& service = "svc",
+                                              std::uint64_t seed = 1) {
   std::mt19937_64 rng(seed);
-  Traces t;
-  auto* rs = t.request->add_resource_spans();
+  ExportTraceServiceRequest t;
+  auto* rs = t.add_resource_spans();
   auto* kv = rs->mutable_resource()->add_attributes();
   kv->set_key("service.name");
   kv->mutable_value()->set_string_value(service);
@@ -32,8 +32,19 @@ inline Traces make_traces(std::size_t n, const std::string& service = "svc",
     a->set_key("i");
     a->mutable_value()->set_int_value(static_cast<std::int64_t>(i));
   }
-  t.span_count = n;
   return t;
+}
+
+// The same, decoded.
+inline Traces make_traces(std::size_t n, const std::string& service = "svc",
+                          std::uint64_t seed = 1) {
+  return Traces::from_request(make_request(n, service, seed));
+}
+
+// The same, in wire form as the HTTP receiver passes it on.
+inline Traces make_wire_traces(std::size_t n, const std::string& service = "svc",
+                               std::uint64_t seed = 1) {
+  return Traces::from_wire(make_request(n, service, seed).SerializeAsString(), n);
 }
 
 }  // namespace spanline::collector::testing

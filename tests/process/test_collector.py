@@ -2,100 +2,13 @@
 token) → sink hierarchy with a real traced service in front, and SIGTERM."""
 import json
 import os
-import signal
-import subprocess
 import time
 
-import pytest
-
+from collector_proc import Collector, collector_yaml, otlphttp, run_collector
 from services import Service, free_port, http
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(HERE, "..", "..", "deploy", "otelcol")
-
-
-def run_collector(bin_dir, *args, env=None):
-    return subprocess.run([os.path.join(bin_dir, "spanline-collector"), *args],
-                          capture_output=True, text=True, timeout=30,
-                          env=dict(os.environ, **(env or {})))
-
-
-class Collector:
-    """A spanline-collector process on a config the test writes."""
-
-    def __init__(self, bin_dir, tmp_path, name, yaml, health_port):
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml)
-        self.health = f"http://127.0.0.1:{health_port}/"
-        self.proc = subprocess.Popen([os.path.join(bin_dir, "spanline-collector"),
-                                      "--config", str(path)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{name} exited {self.proc.returncode}: "
-                                     f"{self.proc.stderr.read()}")
-            try:
-                if http("GET", self.health, timeout=1)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"{name} did not become healthy")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, err
-
-
-def collector_yaml(http_port, health_port, metrics_port, exporter, auth_server=False,
-                   resource=None, extensions=""):
-    auth = "        auth:\n          authenticator: bearertokenauth\n" if auth_server else ""
-    actions = "".join(f"      - key: {k}\n        value: {v}\n        action: insert\n"
-                      for k, v in (resource or {}).items())
-    processors = "  batch:\n    timeout: 20ms\n"
-    names = ["batch"]
-    if actions:
-        processors += "  resource:\n    attributes:\n" + actions
-        names.append("resource")
-    ext_names = ["health_check"] + [line.strip()[:-1] for line in extensions.splitlines()
-                                    if line.startswith("  ") and not line.startswith("    ")]
-    return f"""
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:{health_port}
-{extensions}
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:{http_port}
-{auth}
-processors:
-{processors}
-exporters:
-{exporter}
-service:
-  extensions: [{", ".join(ext_names)}]
-  telemetry:
-    metrics:
-      address: 127.0.0.1:{metrics_port}
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [{", ".join(names)}]
-      exporters: [otlphttp]
-"""
-
-
-def otlphttp(endpoint, auth=None, encoding="proto"):
-    text = (f"  otlphttp:\n    endpoint: {endpoint}\n    encoding: {encoding}\n"
-            f"    retry_on_failure:\n      initial_interval: 20ms\n      max_elapsed_time: 1s\n")
-    if auth:
-        text += f"    auth:\n      authenticator: {auth}\n"
-    return text
 
 
 def test_validate_accepts_the_deploy_configs(bin_dir):

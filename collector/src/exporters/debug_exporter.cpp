@@ -112,11 +112,11 @@ DebugExporter::DebugExporter(const std::string& id, DebugExporterConfig config, 
 
 ConsumeResult DebugExporter::consume(Traces traces) noexcept {
   try {
-    const std::string text = format_debug(*traces.request, traces.span_count, config_.verbosity);
+    const std::string text = format_debug(traces.merged(), traces.span_count(), config_.verbosity);
     std::lock_guard lock(mu_);
     std::fwrite(text.data(), 1, text.size(), out_);
     std::fflush(out_);
-    sent_.add(traces.span_count);
+    sent_.add(traces.span_count());
   } catch (...) {
   }
   return ConsumeResult::ok();

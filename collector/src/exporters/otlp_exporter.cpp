@@ -89,18 +89,19 @@ void OtlpTracesExporter::start() {
 bool OtlpTracesExporter::encode(const Traces& traces, std::string& body) const noexcept {
   try {
     if (options_.protocol == telemetry::OtlpProtocol::kHttpJson) {
-      encode_otlp_json(*traces.request, body);
+      encode_otlp_json(traces.merged(), body);
       return true;
     }
-    return traces.request->SerializeToString(&body);
+    // Parts still in wire form are appended as they arrived.
+    return traces.append_proto(body);
   } catch (...) {
     return false;
   }
 }
 
 ConsumeResult OtlpTracesExporter::consume(Traces traces) noexcept {
-  if (traces.span_count == 0) return ConsumeResult::ok();
-  Item item{{}, traces.span_count};
+  if (traces.empty()) return ConsumeResult::ok();
+  Item item{{}, traces.span_count()};
   if (!encode(traces, item.body)) {
     failed_.add(item.spans);
     return ConsumeResult::permanent("exporter " + id_ + ": cannot encode the batch");

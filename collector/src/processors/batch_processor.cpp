@@ -5,60 +5,18 @@
 namespace spanline::collector {
 namespace {
 
-using opentelemetry::proto::trace::v1::ResourceSpans;
-using opentelemetry::proto::trace::v1::ScopeSpans;
-
-// A ResourceSpans / ScopeSpans with everything but the spans.
-void copy_shell(const ResourceSpans& from, ResourceSpans& to) {
-  *to.mutable_resource() = from.resource();
-  to.set_schema_url(from.schema_url());
-}
-void copy_shell(const ScopeSpans& from, ScopeSpans& to) {
-  *to.mutable_scope() = from.scope();
-  to.set_schema_url(from.schema_url());
-}
+// How long a consume waits for room when the batch is full (the worker is
+// behind) before refusing with a retryable error. The Collector's batch
+// processor blocks its caller the same way: the client is slowed, not sent
+// away, so no decoded request is thrown away for a momentary burst.
+constexpr auto kMaxWaitForRoom = std::chrono::seconds(1);
 
 }  // namespace
 
-std::vector<Traces> split_traces(Traces traces, std::size_t max) {
-  std::vector<Traces> out;
-  if (max == 0 || traces.span_count <= max) {
-    out.push_back(std::move(traces));
-    return out;
-  }
-  Traces piece;
-  for (auto& rs : *traces.request->mutable_resource_spans()) {
-    ResourceSpans* dst_rs = nullptr;
-    for (auto& ss : *rs.mutable_scope_spans()) {
-      ScopeSpans* dst_ss = nullptr;
-      for (auto& span : *ss.mutable_spans()) {
-        if (piece.span_count == max) {
-          out.push_back(std::move(piece));
-          piece = Traces();
-          dst_rs = nullptr;
-          dst_ss = nullptr;
-        }
-        if (dst_rs == nullptr) {
-          dst_rs = piece.request->add_resource_spans();
-          copy_shell(rs, *dst_rs);
-          dst_ss = nullptr;
-        }
-        if (dst_ss == nullptr) {
-          dst_ss = dst_rs->add_scope_spans();
-          copy_shell(ss, *dst_ss);
-        }
-        *dst_ss->add_spans() = std::move(span);
-        ++piece.span_count;
-      }
-    }
-  }
-  if (piece.span_count > 0) out.push_back(std::move(piece));
-  return out;
-}
-
 BatchProcessor::BatchProcessor(const std::string& id, BatchProcessorConfig config, Metrics& metrics)
     : config_(config),
-      capacity_(std::max<std::size_t>(8 * std::size_t{config.send_batch_size}, 65536)),
+      capacity_(2 *
+                std::max<std::size_t>({config.send_batch_size, config.send_batch_max_size, 1024})),
       batches_by_size_(metrics.counter("otelcol_processor_batch_batch_size_trigger_send",
                                        "Batches sent because they reached send_batch_size",
                                        {{"processor", id}})),
@@ -78,20 +36,31 @@ void BatchProcessor::start() {
 }
 
 ConsumeResult BatchProcessor::consume(Traces traces) noexcept {
-  if (traces.span_count == 0) return ConsumeResult::ok();
+  if (traces.empty()) return ConsumeResult::ok();
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    const auto has_room = [&] {
+      return stopping_ || pending_.span_count() + traces.span_count() <= capacity_ ||
+             pending_.empty();
+    };
+    if (!has_room()) {
+      // The worker sends what is pending now rather than at its trigger.
+      ++waiting_;
+      wake_.notify_one();
+      room_.wait_for(lock, kMaxWaitForRoom, has_room);
+      --waiting_;
+    }
     if (stopping_ || !started_) return ConsumeResult::retryable("the batch processor is stopped");
-    if (pending_.span_count + traces.span_count > capacity_)
+    if (!has_room())
       return ConsumeResult::retryable("the batch processor is full (the exporters are behind)");
     // The worker sleeps without a deadline while nothing is pending: the
     // first span must wake it to start the timeout, and a full batch to send.
-    const bool was_empty = pending_.span_count == 0;
+    const bool was_empty = pending_.empty();
     if (was_empty) first_at_ = Clock::now();
-    auto& dst = *pending_.request->mutable_resource_spans();
-    for (auto& rs : *traces.request->mutable_resource_spans()) *dst.Add() = std::move(rs);
-    pending_.span_count += traces.span_count;
-    if (!was_empty && pending_.span_count < config_.send_batch_size) return ConsumeResult::ok();
+    pending_.append(std::move(traces));
+    if (!was_empty &&
+        (config_.send_batch_size == 0 || pending_.span_count() < config_.send_batch_size))
+      return ConsumeResult::ok();
   }
   wake_.notify_one();
   return ConsumeResult::ok();
@@ -102,18 +71,23 @@ ConsumeResult BatchProcessor::consume(Traces traces) noexcept {
 void BatchProcessor::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    const bool full = pending_.span_count >= config_.send_batch_size;
-    const bool due = pending_.span_count > 0 && Clock::now() >= first_at_ + config_.timeout;
-    if (full || due || (stopping_ && pending_.span_count > 0)) {
+    // send_batch_size 0: batches by the timeout alone, as in the Collector,
+    // unless a consume is waiting for room.
+    const bool full =
+        (config_.send_batch_size > 0 && pending_.span_count() >= config_.send_batch_size) ||
+        (waiting_ > 0 && !pending_.empty());
+    const bool due = !pending_.empty() && Clock::now() >= first_at_ + config_.timeout;
+    if (full || due || (stopping_ && !pending_.empty())) {
       (full ? batches_by_size_ : batches_by_timeout_).add();
       Traces batch = std::exchange(pending_, Traces());
       lock.unlock();
+      room_.notify_all();
       send(std::move(batch));
       lock.lock();
       continue;
     }
     if (stopping_) return;
-    if (pending_.span_count == 0)
+    if (pending_.empty())
       wake_.wait(lock);
     else
       wake_.wait_until(lock, first_at_ + config_.timeout);
@@ -122,7 +96,7 @@ void BatchProcessor::run() {
 
 void BatchProcessor::send(Traces batch) noexcept {
   try {
-    for (Traces& piece : split_traces(std::move(batch), config_.send_batch_max_size))
+    for (Traces& piece : std::move(batch).split(config_.send_batch_max_size))
       next_->consume(std::move(piece));
   } catch (...) {
     // Out of memory splitting: the batch is lost; the exporters count nothing.
@@ -135,6 +109,7 @@ void BatchProcessor::shutdown(Deadline) noexcept {
     stopping_ = true;
   }
   wake_.notify_all();
+  room_.notify_all();
   if (worker_.joinable()) worker_.join();
 }
 

@@ -20,10 +20,6 @@
 
 namespace spanline::collector {
 
-// Splits `traces` into pieces of at most `max` spans (0: no limit), keeping
-// each span's resource and scope and the spans' order.
-std::vector<Traces> split_traces(Traces traces, std::size_t max);
-
 class BatchProcessor final : public Processor {
  public:
   BatchProcessor(const std::string& id, BatchProcessorConfig config, Metrics& metrics);
@@ -38,13 +34,17 @@ class BatchProcessor final : public Processor {
   void send(Traces batch) noexcept;
 
   const BatchProcessorConfig config_;
+  // Spans pending at most (two batches): past it a consume waits for the
+  // worker, then refuses.
   const std::size_t capacity_;
   Counter& batches_by_size_;
   Counter& batches_by_timeout_;
 
   std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable room_;  // pending_ shrank or stopping
   Traces pending_;
+  int waiting_ = 0;  // consumes waiting for room
   Clock::time_point first_at_{};
   bool started_ = false;
   bool stopping_ = false;

@@ -91,7 +91,7 @@ void MemoryLimiter::shutdown(Deadline) noexcept {
 
 ConsumeResult MemoryLimiter::consume(Traces traces) noexcept {
   if (refusing()) {
-    refused_.add(traces.span_count);
+    refused_.add(traces.span_count());
     return ConsumeResult::retryable("memory usage is above the memory_limiter's soft limit");
   }
   return next_->consume(std::move(traces));

@@ -37,9 +37,9 @@ bool ProbabilisticSampler::keep(std::string_view trace_id) const noexcept {
   return (hash(seed_, trace_id) & (kBuckets - 1)) < threshold_;
 }
 
-ConsumeResult ProbabilisticSampler::consume(Traces traces) noexcept {
+std::size_t ProbabilisticSampler::drop_unsampled(ExportTraceServiceRequest& request) const {
   std::size_t dropped = 0;
-  auto& resource_spans = *traces.request->mutable_resource_spans();
+  auto& resource_spans = *request.mutable_resource_spans();
   for (auto& rs : resource_spans) {
     for (auto& ss : *rs.mutable_scope_spans()) {
       auto& spans = *ss.mutable_spans();
@@ -57,9 +57,15 @@ ConsumeResult ProbabilisticSampler::consume(Traces traces) noexcept {
   resource_spans.erase(std::remove_if(resource_spans.begin(), resource_spans.end(),
                                       [](const auto& rs) { return rs.scope_spans_size() == 0; }),
                        resource_spans.end());
+  return dropped;
+}
+
+ConsumeResult ProbabilisticSampler::consume(Traces traces) noexcept {
+  std::size_t dropped = 0;
+  for (ExportTraceServiceRequest* request : traces.requests()) dropped += drop_unsampled(*request);
   if (dropped > 0) dropped_.add(dropped);
-  traces.span_count -= std::min(dropped, traces.span_count);
-  if (traces.span_count == 0) return ConsumeResult::ok();
+  traces.recount();
+  if (traces.empty()) return ConsumeResult::ok();
   return next_->consume(std::move(traces));
 }
 

@@ -17,6 +17,9 @@ class ProbabilisticSampler final : public Processor {
   ConsumeResult consume(Traces traces) noexcept override;
   // The decision for one trace id (16 bytes).
   bool keep(std::string_view trace_id) const noexcept;
+  // Removes the spans not sampled (and scopes and resources left empty);
+  // returns how many.
+  std::size_t drop_unsampled(ExportTraceServiceRequest& request) const;
 
  private:
   std::uint32_t seed_;

@@ -88,12 +88,10 @@ grpc::ServerUnaryReactor* OtlpGrpcReceiver::Service::Export(
     reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, error});
     return reactor;
   }
-  Traces traces;
   // gRPC deserializes into a mutable per-call message it reads no more (the
   // generated signature is merely const); taking its contents saves a deep
   // copy of up to max_recv_msg_size_mib.
-  traces.request->Swap(const_cast<ExportTraceServiceRequest*>(request));
-  traces.span_count = count_spans(*traces.request);
+  Traces traces = Traces::from_request(std::move(*const_cast<ExportTraceServiceRequest*>(request)));
   // The consume may block for an exporter's timeout: not on a gRPC thread.
   // Finish may be called from any thread.
   boost::asio::post(*workers_, [this, reactor, traces = std::move(traces)]() mutable {

@@ -14,6 +14,7 @@
 #include <climits>
 #include <stdexcept>
 
+#include "otlp/otlp_wire.h"
 #include "spanline/net/request.h"
 #include "spanline/net/response.h"
 #include "spanline/net/router.h"
@@ -154,9 +155,10 @@ net::Response consume_response(const ConsumeResult& result, Encoding encoding) {
   return success_response(encoding);
 }
 
-// Turns the body into `out`; the failure answer when it cannot.
+// Turns the body into `out`; the failure answer when it cannot. Protobuf
+// stays in wire form (scanned, not decoded); JSON is decoded.
 std::optional<net::Response> decode(const net::Request& request, Encoding encoding,
-                                    std::size_t limit, ExportTraceServiceRequest& out) {
+                                    std::size_t limit, Traces& out) {
   std::string_view body = request.body();
   std::string inflated;
   switch (content_coding(request.header("Content-Encoding"))) {
@@ -176,16 +178,17 @@ std::optional<net::Response> decode(const net::Request& request, Encoding encodi
       body = inflated;
     }
   }
-  std::string error;
-  bool ok;
-  if (encoding == Encoding::kJson) {
-    ok = decode_otlp_json(body, out, &error);
-  } else {
-    ok = body.size() <= INT_MAX && out.ParseFromArray(body.data(), static_cast<int>(body.size()));
-    if (!ok) error = "body is not a valid protobuf ExportTraceServiceRequest";
+  if (encoding == Encoding::kProtobuf) {
+    WireScan scan = scan_export_request(body);
+    if (!scan.ok) return status_response(400, RpcCode::kInvalidArgument, scan.error, encoding);
+    out = Traces::from_wire(inflated.empty() ? std::string(body) : std::move(inflated), scan.spans);
+    return std::nullopt;
   }
-  if (ok) ok = check_ids(out, error);
-  if (!ok) return status_response(400, RpcCode::kInvalidArgument, error, encoding);
+  ExportTraceServiceRequest decoded;
+  std::string error;
+  if (!decode_otlp_json(body, decoded, &error) || !check_ids(decoded, error))
+    return status_response(400, RpcCode::kInvalidArgument, error, encoding);
+  out = Traces::from_request(std::move(decoded));
   return std::nullopt;
 }
 
@@ -275,9 +278,8 @@ net::Response OtlpHttpReceiver::respond(const net::Request& request) {
     return net::Response::text(
         415, "unsupported Content-Type: want application/x-protobuf or application/json");
   Traces traces;
-  if (auto failure = decode(request, *encoding, config_.max_request_body_size, *traces.request))
+  if (auto failure = decode(request, *encoding, config_.max_request_body_size, traces))
     return std::move(*failure);
-  traces.span_count = count_spans(*traces.request);
   return consume_response(ingest_.deliver(std::move(traces)), *encoding);
 }
 

@@ -101,7 +101,7 @@ OtlpIngest::OtlpIngest(Metrics& metrics, const std::string& receiver_id, std::st
                           {{"receiver", receiver_id}, {"transport", std::string(transport)}})) {}
 
 ConsumeResult OtlpIngest::deliver(Traces traces) noexcept {
-  const std::size_t spans = traces.span_count;
+  const std::size_t spans = traces.span_count();
   if (spans == 0) return ConsumeResult::ok();
   ConsumeResult result = next_->consume(std::move(traces));
   (result.is_ok() ? accepted_ : refused_).add(spans);

@@ -49,7 +49,7 @@ TEST(OtlpHttpExporter, SendsProtobufWithAuthAndCountsSpans) {
   EXPECT_EQ(r.authorization, "Bearer s3cret");
   ExportTraceServiceRequest got;
   ASSERT_TRUE(got.ParseFromString(r.body));
-  EXPECT_EQ(got.SerializeAsString(), sent.request->SerializeAsString());
+  EXPECT_EQ(got.SerializeAsString(), sent.merged().SerializeAsString());
   exporter.shutdown(Clock::now() + 2s);
   EXPECT_NE(metrics.render().find("otelcol_exporter_sent_spans{exporter=\"otlphttp/central\"} 5"),
             std::string::npos);
@@ -117,12 +117,12 @@ TEST(OtlpHttpExporter, FullQueueRefusesAndShutdownDropsWhatIsLeft) {
 }
 
 TEST(DebugExporter, VerbosityLevels) {
-  Traces t = make_traces(2, "checkout");
-  const std::string basic = format_debug(*t.request, 2, DebugVerbosity::kBasic);
+  const ExportTraceServiceRequest t = testing::make_request(2, "checkout");
+  const std::string basic = format_debug(t, 2, DebugVerbosity::kBasic);
   EXPECT_EQ(basic, "Traces {\"resource spans\": 1, \"spans\": 2}\n");
-  const std::string normal = format_debug(*t.request, 2, DebugVerbosity::kNormal);
+  const std::string normal = format_debug(t, 2, DebugVerbosity::kNormal);
   EXPECT_NE(normal.find("span 1 "), std::string::npos);
-  const std::string detailed = format_debug(*t.request, 2, DebugVerbosity::kDetailed);
+  const std::string detailed = format_debug(t, 2, DebugVerbosity::kDetailed);
   EXPECT_NE(detailed.find("-> service.name: Str(checkout)"), std::string::npos);
   EXPECT_NE(detailed.find("-> i: Int(1)"), std::string::npos);
 }

@@ -103,7 +103,7 @@ TEST(Service, SpansFlowThroughProcessorsToTheExporterWithMetricsAndHealth) {
   ASSERT_NE(port, 0);
   EXPECT_EQ(exchange(service.health_port("health_check"), http::verb::get, "/").status, 200);
 
-  const std::string body = make_traces(7).request->SerializeAsString();
+  const std::string body = testing::make_request(7).SerializeAsString();
   EXPECT_EQ(exchange(port, http::verb::post, "/v1/traces", body, "application/x-protobuf").status,
             200);
   for (int i = 0; i < 500 && sink.received().empty(); ++i) std::this_thread::sleep_for(10ms);
@@ -130,7 +130,7 @@ TEST(Service, WrongOrMissingTokenIs401AndNothingIsForwarded) {
   Service service(load(hierarchy_yaml(sink.url(), true)));
   service.start();
   const std::uint16_t port = service.receiver("otlp")->http_port();
-  const std::string body = make_traces(2).request->SerializeAsString();
+  const std::string body = testing::make_request(2).SerializeAsString();
   EXPECT_EQ(exchange(port, http::verb::post, "/v1/traces", body, "application/x-protobuf").status,
             401);
   EXPECT_EQ(

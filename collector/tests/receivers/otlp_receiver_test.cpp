@@ -40,8 +40,8 @@ class RecordingConsumer : public TracesConsumer {
  public:
   ConsumeResult consume(Traces traces) noexcept override {
     std::unique_lock lock(mu_);
-    received_.push_back(*traces.request);
-    span_counts_.push_back(traces.span_count);
+    received_.push_back(traces.merged());
+    span_counts_.push_back(traces.span_count());
     entered_.notify_all();
     released_.wait(lock, [&] { return !hold_; });
     return result_;
