@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
     const int trace = i % kTraces;
     s->trace_id = make_id<st::TraceId>(static_cast<std::uint64_t>(trace) + 1);
     s->span_id = make_id<st::SpanId>(static_cast<std::uint64_t>(i) + 1000);
-    if (i >= kTraces) s->parent_span_id = make_id<st::SpanId>(static_cast<std::uint64_t>(trace) + 1000);
+    if (i >= kTraces)
+      s->parent_span_id = make_id<st::SpanId>(static_cast<std::uint64_t>(trace) + 1000);
     s->trace_flags = 1;
     s->name = "load-generator-span";
     s->kind = i < kTraces ? st::SpanKind::kServer : st::SpanKind::kClient;

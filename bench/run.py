@@ -217,6 +217,11 @@ processors:
       - key: collector.name
         value: bench-sidecar
         action: insert
+  attributes:
+    actions:
+      - key: deployment.environment
+        value: bench
+        action: upsert
 exporters:
   otlphttp:
     endpoint: http://127.0.0.1:{sink_port}
@@ -277,8 +282,9 @@ def collector(build, figures, collector_core, load_core):
     sink, the collector pinned to one core, wrk and the sink on the other;
     requests of 500 spans with 10 attributes each. The rate is the spans the
     exporter delivered per second of the measured run, RSS the peak. Then the
-    same with a sidecar's processors (memory_limiter, resource, batch), where
-    the resource processor makes every request decode."""
+    same with a sidecar's processors (memory_limiter, resource, batch: the
+    resource processor rewrites resources, spans stay undecoded), and with an
+    attributes processor on spans, which decodes every request."""
     import tempfile
     bin_dir = os.path.join(build, "bin")
     work = tempfile.mkdtemp(prefix="spanline-bench-collector-")
@@ -291,6 +297,8 @@ def collector(build, figures, collector_core, load_core):
                                               load_core)
         side_rate, side_rss, side_load, side_lost = run_collector(
             bin_dir, work, body, "memory_limiter, resource, batch", collector_core, load_core)
+        span_rate, span_rss, span_load, span_lost = run_collector(
+            bin_dir, work, body, "attributes, batch", collector_core, load_core)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     figures += [
@@ -299,9 +307,11 @@ def collector(build, figures, collector_core, load_core):
         ("collector.request_p99_ms", load["p99_us"] / 1000.0, "ms"),
         ("collector.sidecar_spans_per_s_core", side_rate, "spans/s"),
         ("collector.sidecar_rss_mib", side_rss, "MiB"),
+        ("collector.span_attributes_spans_per_s_core", span_rate, "spans/s"),
+        ("collector.span_attributes_rss_mib", span_rss, "MiB"),
         ("collector.request_bytes", made["bytes"], "bytes"),
-        ("collector.spans_lost", lost + side_lost + (load["errors"] + side_load["errors"]) * 500,
-         "spans"),
+        ("collector.spans_lost", lost + side_lost + span_lost +
+         (load["errors"] + side_load["errors"] + span_load["errors"]) * 500, "spans"),
     ]
 
 

@@ -5,7 +5,8 @@
 // message; the JSON encoding must be a fixed point of decode + encode.
 // The wire scan the HTTP receiver runs instead of decoding must agree with
 // libprotobuf on every input: it accepts what ParseFromArray accepts (with
-// well-formed ids) and counts the same spans.
+// well-formed ids) and counts the same spans; rewriting the resources of
+// accepted bytes gives what editing the decoded request gives.
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -116,7 +117,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         parsed ? "(libprotobuf parsed it)" : "(libprotobuf refused it)");
   const WireScan scan = scan_export_request(input);
   check(scan.ok == (parsed && ids_well_formed(request)), "the wire scan checks ids", scan.error);
-  if (scan.ok) check(scan.spans == count_spans(request), "the wire scan counts spans");
+  if (scan.ok) {
+    check(scan.spans == count_spans(request), "the wire scan counts spans");
+    // Rewriting resources in the bytes equals editing the decoded request.
+    const auto edit = [](opentelemetry::proto::resource::v1::Resource& resource) {
+      auto* kv = resource.add_attributes();
+      kv->set_key("collector.name");
+      kv->mutable_value()->set_string_value("fuzz");
+    };
+    std::string rewritten;
+    check(rewrite_resources(input, edit, rewritten), "scanned bytes can be rewritten");
+    ExportTraceServiceRequest want = request, got;
+    for (auto& rs : *want.mutable_resource_spans()) edit(*rs.mutable_resource());
+    check(got.ParseFromString(rewritten), "the rewrite parses");
+    check(got.SerializeAsString() == want.SerializeAsString(), "the rewrite equals the edit");
+  }
   if (parsed) {
     // Unknown fields survive protobuf but not JSON.
     request.DiscardUnknownFields();

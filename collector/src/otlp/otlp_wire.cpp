@@ -381,7 +381,141 @@ class Scanner {
   std::string error_;
 };
 
+// Skips one field's value in bytes a scan accepted (groups included); null
+// if they are not.
+const std::uint8_t* skip_value(const std::uint8_t* p, const std::uint8_t* end, int wire_type,
+                               std::uint32_t number, int depth = 0) {
+  std::uint64_t v = 0;
+  switch (wire_type) {
+    case kWireVarint:
+      for (int i = 0; i < 10 && p < end; ++i)
+        if (*p++ < 0x80) return p;
+      return nullptr;
+    case kWireFixed64:
+      return end - p >= 8 ? p + 8 : nullptr;
+    case kWireFixed32:
+      return end - p >= 4 ? p + 4 : nullptr;
+    case kWireLength:
+      for (int i = 0; i < 5 && p < end; ++i) {
+        const std::uint8_t b = *p++;
+        v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+        if (b < 0x80) return static_cast<std::uint64_t>(end - p) >= v ? p + v : nullptr;
+      }
+      return nullptr;
+    case kWireStartGroup:
+      if (depth > kMaxDepth) return nullptr;
+      while (p < end) {
+        std::uint32_t tag = 0;
+        int i = 0;
+        for (; i < 5 && p < end; ++i) {
+          const std::uint8_t b = *p++;
+          tag |= static_cast<std::uint32_t>(b & 0x7F) << (7 * i);
+          if (b < 0x80) break;
+        }
+        if (i == 5) return nullptr;
+        if ((tag & 7) == kWireEndGroup) return (tag >> 3) == number ? p : nullptr;
+        p = skip_value(p, end, static_cast<int>(tag & 7), tag >> 3, depth + 1);
+        if (p == nullptr) return nullptr;
+      }
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+// One field of a message: its tag and its value's bytes.
+struct RawField {
+  std::uint32_t number = 0;
+  int wire_type = 0;
+  const std::uint8_t* begin = nullptr;  // the tag
+  const std::uint8_t* value = nullptr;  // after the tag (and the length, for kWireLength)
+  const std::uint8_t* end = nullptr;
+};
+
+// Reads the field at `p`; false at malformed bytes.
+bool next_field(const std::uint8_t* p, const std::uint8_t* end, RawField& f) {
+  f.begin = p;
+  std::uint32_t tag = 0;
+  int i = 0;
+  for (; i < 5; ++i) {
+    if (p == end) return false;
+    const std::uint8_t b = *p++;
+    tag |= static_cast<std::uint32_t>(b & 0x7F) << (7 * i);
+    if (b < 0x80) break;
+  }
+  if (i == 5) return false;
+  f.number = tag >> 3;
+  f.wire_type = static_cast<int>(tag & 7);
+  f.end = skip_value(p, end, f.wire_type, f.number);
+  if (f.end == nullptr) return false;
+  f.value = p;
+  if (f.wire_type == kWireLength)
+    while (*f.value++ >= 0x80) {
+    }
+  return true;
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_length_delimited(std::string& out, std::uint32_t number, std::string_view bytes) {
+  put_varint(out, (number << 3) | kWireLength);
+  put_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+std::string_view view(const std::uint8_t* begin, const std::uint8_t* end) {
+  return {reinterpret_cast<const char*>(begin), static_cast<std::size_t>(end - begin)};
+}
+
 }  // namespace
+
+bool rewrite_resources(
+    std::string_view wire,
+    const std::function<void(opentelemetry::proto::resource::v1::Resource&)>& edit,
+    std::string& out) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(wire.data());
+  const auto* end = p + wire.size();
+  out.reserve(out.size() + wire.size() + 256);
+  std::string rest;
+  opentelemetry::proto::resource::v1::Resource resource;
+  while (p < end) {
+    RawField f;
+    if (!next_field(p, end, f)) return false;
+    p = f.end;
+    if (f.number != 1 || f.wire_type != kWireLength) {
+      out.append(view(f.begin, f.end));  // not a ResourceSpans: as it was
+      continue;
+    }
+    // A ResourceSpans: its resource fields merged (as a parser would), the
+    // rest kept in order.
+    resource.Clear();
+    rest.clear();
+    for (const std::uint8_t* q = f.value; q < f.end;) {
+      RawField g;
+      if (!next_field(q, f.end, g)) return false;
+      q = g.end;
+      if (g.number == 1 && g.wire_type == kWireLength) {
+        opentelemetry::proto::resource::v1::Resource piece;
+        if (!piece.ParseFromArray(g.value, static_cast<int>(g.end - g.value))) return false;
+        resource.MergeFrom(piece);
+      } else {
+        rest.append(view(g.begin, g.end));
+      }
+    }
+    edit(resource);
+    std::string rs;
+    put_length_delimited(rs, 1, resource.SerializeAsString());
+    rs += rest;
+    put_length_delimited(out, 1, rs);
+  }
+  return true;
+}
 
 WireScan scan_export_request(std::string_view wire) {
   WireScan out;

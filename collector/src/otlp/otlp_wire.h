@@ -11,8 +11,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
+
+#include "opentelemetry/proto/resource/v1/resource.pb.h"
 
 namespace spanline::collector {
 
@@ -29,5 +32,14 @@ WireScan scan_export_request(std::string_view wire);
 // The structural part alone (what ParseFromArray accepts), without the id
 // rule: for the fuzz target that compares it with libprotobuf.
 bool wire_parses(std::string_view wire);
+
+// Rewrites the resource of each ResourceSpans of a scanned request: `edit`
+// gets it decoded (empty where there was none) and it is written back;
+// scope spans and every other field are copied as they are, undecoded. The
+// result goes to `out`; false if `wire` is not a scanned request.
+bool rewrite_resources(
+    std::string_view wire,
+    const std::function<void(opentelemetry::proto::resource::v1::Resource&)>& edit,
+    std::string& out);
 
 }  // namespace spanline::collector

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "otlp/otlp_wire.h"
+
 namespace spanline::collector {
 namespace {
 
@@ -92,9 +94,28 @@ std::vector<ExportTraceServiceRequest*> Traces::requests() {
   return out;
 }
 
+void Traces::edit_resources(const std::function<void(Resource&)>& edit) {
+  std::string rewritten;
+  for (auto& part : parts_) {
+    if (part->request == nullptr) {
+      rewritten.clear();
+      if (rewrite_resources(part->wire, edit, rewritten)) {
+        part->wire.swap(rewritten);
+        continue;
+      }
+    }
+    for (auto& rs : *part->decode().mutable_resource_spans()) edit(*rs.mutable_resource());
+  }
+}
+
 ExportTraceServiceRequest& Traces::add_request() {
   parts_.push_back(Part::decoded(4096));
   return *parts_.back()->request;
+}
+
+std::size_t Traces::decoded_part_count() const noexcept {
+  return static_cast<std::size_t>(std::count_if(
+      parts_.begin(), parts_.end(), [](const auto& part) { return part->request != nullptr; }));
 }
 
 void Traces::recount() noexcept {

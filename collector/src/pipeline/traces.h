@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ namespace spanline::collector {
 
 class Traces {
  public:
+  using Resource = opentelemetry::proto::resource::v1::Resource;
+
   Traces();
   Traces(Traces&&) noexcept;
   Traces& operator=(Traces&&) noexcept;
@@ -34,11 +37,16 @@ class Traces {
 
   std::size_t span_count() const noexcept { return span_count_; }
   std::size_t part_count() const noexcept { return parts_.size(); }
+  // Parts decoded so far (the rest are still wire bytes).
+  std::size_t decoded_part_count() const noexcept;
   bool empty() const noexcept { return span_count_ == 0; }
 
   // Every part decoded (wire parts are decoded now, once): for components
   // that read or change spans. After dropping spans call recount().
   std::vector<ExportTraceServiceRequest*> requests();
+  // Applies `edit` to every ResourceSpans' resource (created where absent).
+  // Wire parts stay wire: only their resources are decoded and re-encoded.
+  void edit_resources(const std::function<void(Resource&)>& edit);
   // A new, empty decoded part to fill (then recount()).
   ExportTraceServiceRequest& add_request();
   void recount() noexcept;

@@ -75,17 +75,18 @@ AttributesProcessor::AttributesProcessor(AttributesProcessorConfig config, Targe
     : config_(std::move(config)), target_(target) {}
 
 ConsumeResult AttributesProcessor::consume(Traces traces) noexcept {
-  for (ExportTraceServiceRequest* request : traces.requests()) {
-    for (auto& rs : *request->mutable_resource_spans()) {
-      if (target_ == Target::kResource) {
-        apply_attribute_actions(config_.actions, *rs.mutable_resource()->mutable_attributes());
-        continue;
-      }
+  if (target_ == Target::kResource) {
+    // Only resources change: requests that arrived as protobuf stay bytes.
+    traces.edit_resources([this](Traces::Resource& resource) {
+      apply_attribute_actions(config_.actions, *resource.mutable_attributes());
+    });
+    return next_->consume(std::move(traces));
+  }
+  for (ExportTraceServiceRequest* request : traces.requests())
+    for (auto& rs : *request->mutable_resource_spans())
       for (auto& ss : *rs.mutable_scope_spans())
         for (auto& span : *ss.mutable_spans())
           apply_attribute_actions(config_.actions, *span.mutable_attributes());
-    }
-  }
   return next_->consume(std::move(traces));
 }
 

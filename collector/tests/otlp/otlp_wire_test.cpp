@@ -53,7 +53,8 @@ ExportTraceServiceRequest sample() {
         link->set_trace_id(std::string(16, '\x03'));
         link->set_span_id(std::string(8, '\x04'));
         link->set_trace_state("k=v");
-        span->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+        span->mutable_status()->set_code(
+            opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
         span->mutable_status()->set_message("boom");
       }
     }
@@ -99,7 +100,8 @@ TEST(OtlpWire, EveryFlippedByteAgreesWithLibprotobuf) {
 
 TEST(OtlpWire, StringFieldsMustBeUtf8AndBytesFieldsNeedNot) {
   google::protobuf::LogSilencer quiet;  // serializing bad UTF-8 logs too
-  for (const std::string bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
+  for (const std::string bad :
+       {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
     ExportTraceServiceRequest r = sample();
     r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name(bad);
     const std::string wire = r.SerializeAsString();
@@ -131,18 +133,18 @@ TEST(OtlpWire, NestingLimitIsLibprotobufs) {
 TEST(OtlpWire, UnknownFieldsAndGroupsAreSkippedLikeLibprotobuf) {
   const std::string base = sample().SerializeAsString();
   const std::string cases[] = {
-      std::string("\x10\x01", 2),              // field 2, varint: unknown at the top
-      std::string("\x13\x2b\x2c\x14", 4),      // group 2 holding group 5
-      std::string("\x0b\x0c", 2),              // field 1 (a message) sent as a group
-      std::string("\x13\x24", 2),              // group 2 closed by group 4's end
-      std::string("\x13", 1),                  // unterminated group
-      std::string("\x0c", 1),                  // end group outside a group
-      std::string("\x0e", 1),                  // wire type 6
-      std::string("\x02\x00", 2),              // field number 0
+      std::string("\x10\x01", 2),                  // field 2, varint: unknown at the top
+      std::string("\x13\x2b\x2c\x14", 4),          // group 2 holding group 5
+      std::string("\x0b\x0c", 2),                  // field 1 (a message) sent as a group
+      std::string("\x13\x24", 2),                  // group 2 closed by group 4's end
+      std::string("\x13", 1),                      // unterminated group
+      std::string("\x0c", 1),                      // end group outside a group
+      std::string("\x0e", 1),                      // wire type 6
+      std::string("\x02\x00", 2),                  // field number 0
       std::string("\xe8\xff\xff\xff\x12\x00", 6),  // a five-byte tag keeps 32 bits
-      std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11),  // ten-byte varint
+      std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11),      // ten-byte varint
       std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x81\x00", 12),  // eleven
-      std::string("\x1a\x80\x80\x80\x80\x10", 6),  // a length of 2^32
+      std::string("\x1a\x80\x80\x80\x80\x10", 6),                           // a length of 2^32
   };
   for (const std::string& tail : cases) {
     const std::string wire = base + tail;
@@ -161,10 +163,14 @@ TEST(OtlpWire, IdsOfTheWrongLengthAreNamedByPath) {
   EXPECT_EQ(scan.error, "resourceSpans[1].scopeSpans[1].spans[0].spanId: 3 bytes, want 8");
 
   r = sample();
-  r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(1)->mutable_links(0)->set_trace_id(
-      std::string(15, 'x'));
+  r.mutable_resource_spans(0)
+      ->mutable_scope_spans(0)
+      ->mutable_spans(1)
+      ->mutable_links(0)
+      ->set_trace_id(std::string(15, 'x'));
   scan = scan_export_request(r.SerializeAsString());
-  EXPECT_EQ(scan.error, "resourceSpans[0].scopeSpans[0].spans[1].links[0].traceId: 15 bytes, want 16");
+  EXPECT_EQ(scan.error,
+            "resourceSpans[0].scopeSpans[0].spans[1].links[0].traceId: 15 bytes, want 16");
 
   r = sample();
   r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_parent_span_id(
@@ -183,6 +189,54 @@ TEST(OtlpWire, ABadRequestSaysWhatIsWrong) {
   EXPECT_FALSE(scan.ok);
   EXPECT_EQ(scan.error.rfind("not a valid protobuf ExportTraceServiceRequest: ", 0), 0u)
       << scan.error;
+}
+
+TEST(OtlpWire, RewritingResourcesMatchesEditingTheDecodedRequest) {
+  ExportTraceServiceRequest r = sample();
+  r.mutable_resource_spans(1)->clear_resource();  // absent: created
+  const auto length_delimited = [](char tag, const std::string& bytes) {
+    std::string out(1, tag);
+    for (std::size_t v = bytes.size();; v >>= 7) {
+      out.push_back(static_cast<char>(v < 0x80 ? v : (v & 0x7F) | 0x80));
+      if (v < 0x80) break;
+    }
+    return out + bytes;
+  };
+  // The first ResourceSpans gets a second resource field (a parser merges it
+  // into the first) and an unknown field; the request an unknown field too.
+  opentelemetry::proto::resource::v1::Resource more;
+  auto* kv = more.add_attributes();
+  kv->set_key("host.name");
+  kv->mutable_value()->set_string_value("h1");
+  const std::string first = r.resource_spans(0).SerializeAsString() +
+                            length_delimited('\x0a', more.SerializeAsString()) +
+                            std::string("\x20\x07", 2);
+  const std::string wire = length_delimited('\x0a', first) +
+                           length_delimited('\x0a', r.resource_spans(1).SerializeAsString()) +
+                           std::string("\x10\x07", 2);
+
+  const auto edit = [](opentelemetry::proto::resource::v1::Resource& resource) {
+    auto* a = resource.add_attributes();
+    a->set_key("collector.type");
+    a->mutable_value()->set_string_value("sidecar");
+  };
+  std::string out;
+  ASSERT_TRUE(rewrite_resources(wire, edit, out));
+  ASSERT_TRUE(scan_export_request(out).ok);
+  EXPECT_EQ(scan_export_request(out).spans, 5u);
+
+  ExportTraceServiceRequest want;
+  ASSERT_TRUE(want.ParseFromString(wire));
+  for (auto& rs : *want.mutable_resource_spans()) edit(*rs.mutable_resource());
+  ExportTraceServiceRequest got;
+  ASSERT_TRUE(got.ParseFromString(out));
+  EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString());
+  ASSERT_EQ(got.resource_spans_size(), 2);
+  EXPECT_EQ(got.resource_spans(0).resource().attributes_size(), 3);  // service, host, added
+  EXPECT_EQ(got.resource_spans(1).resource().attributes(0).key(), "collector.type");
+
+  std::string ignored;
+  EXPECT_FALSE(rewrite_resources(std::string("\x0a\x05\x01", 3), edit, ignored));
 }
 
 }  // namespace

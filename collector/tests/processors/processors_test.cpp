@@ -88,6 +88,33 @@ TEST(AttributesProcessor, ResourceAndSpanTargets) {
     EXPECT_EQ(text_of(span.attributes(), "collector.name"), "central");
 }
 
+TEST(AttributesProcessor, ResourceActionsLeaveWirePartsUndecodedWithTheSameResult) {
+  AttributesProcessorConfig config;
+  config.actions = {
+      {"collector.name", AttributeActionKind::kInsert, std::string("sidecar"), {}},
+      {"service.name", AttributeActionKind::kUpdate, std::string("renamed"), {}},
+  };
+  Sink wire_sink, decoded_sink;
+  AttributesProcessor on_wire(config, AttributesProcessor::Target::kResource);
+  AttributesProcessor on_decoded(config, AttributesProcessor::Target::kResource);
+  on_wire.set_next(&wire_sink);
+  on_decoded.set_next(&decoded_sink);
+  Traces wire = testing::make_wire_traces(4, "a");
+  wire.append(testing::make_wire_traces(3, "b"));
+  Traces decoded = testing::make_traces(4, "a");
+  decoded.append(testing::make_traces(3, "b"));
+  ASSERT_TRUE(on_wire.consume(std::move(wire)).is_ok());
+  ASSERT_TRUE(on_decoded.consume(std::move(decoded)).is_ok());
+  ASSERT_EQ(wire_sink.batches.size(), 1u);
+  const Traces& got = wire_sink.batches[0];
+  EXPECT_EQ(got.decoded_part_count(), 0u);
+  EXPECT_EQ(got.span_count(), 7u);
+  const ExportTraceServiceRequest result = got.merged();
+  EXPECT_EQ(result.SerializeAsString(), decoded_sink.batches[0].merged().SerializeAsString());
+  EXPECT_EQ(text_of(result.resource_spans(1).resource().attributes(), "service.name"), "renamed");
+  EXPECT_EQ(text_of(result.resource_spans(1).resource().attributes(), "collector.name"), "sidecar");
+}
+
 TEST(ProbabilisticSampler, KeepsAboutThePercentageConsistentlyByTraceId) {
   Metrics metrics;
   Sink sink;
