@@ -190,6 +190,38 @@ bool valid_utf8(const std::uint8_t* p, const std::uint8_t* end) {
   return true;
 }
 
+bool read_varint(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) {
+  out = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (p == end) return false;
+    const std::uint8_t b = *p++;
+    out |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+    if (b < 0x80) return true;
+  }
+  return false;
+}
+
+// A tag or a length: at most five bytes. A tag keeps its low 32 bits (as
+// libprotobuf does); a length must fit them.
+bool read_varint32(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& out,
+                   bool truncate = false) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (p == end) return false;
+    const std::uint8_t b = *p++;
+    v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+    if (b < 0x80) {
+      if (v > 0xFFFFFFFFu && !truncate) return false;
+      out = static_cast<std::uint32_t>(v);
+      return true;
+    }
+  }
+  return false;
+}
+bool read_tag(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& tag) {
+  return read_varint32(p, end, tag, true);
+}
+
 // Where the scan is, for the id rule's error message.
 struct Path {
   std::size_t resource = 0, scope = 0, span = 0, link = 0;
@@ -214,45 +246,13 @@ class Scanner {
     return false;
   }
 
-  static bool varint(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) {
-    out = 0;
-    for (int i = 0; i < 10; ++i) {
-      if (p == end) return false;
-      const std::uint8_t b = *p++;
-      out |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-      if (b < 0x80) return true;
-    }
-    return false;
-  }
-
-  // A tag or a length: at most five bytes. A tag keeps its low 32 bits (as
-  // libprotobuf does); a length must fit them.
-  static bool varint32(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& out,
-                       bool truncate = false) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 5; ++i) {
-      if (p == end) return false;
-      const std::uint8_t b = *p++;
-      v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-      if (b < 0x80) {
-        if (v > 0xFFFFFFFFu && !truncate) return false;
-        out = static_cast<std::uint32_t>(v);
-        return true;
-      }
-    }
-    return false;
-  }
-  static bool read_tag(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& tag) {
-    return varint32(p, end, tag, true);
-  }
-
   // Skips one field of an unknown wire type's value (the tag already read).
   bool skip(int wire_type, std::uint32_t number, const std::uint8_t*& p, const std::uint8_t* end,
             int depth) {
     std::uint64_t v;
     switch (wire_type) {
       case kWireVarint:
-        return varint(p, end, v) || fail("truncated varint");
+        return read_varint(p, end, v) || fail("truncated varint");
       case kWireFixed64:
         if (end - p < 8) return fail("truncated fixed64");
         p += 8;
@@ -263,7 +263,7 @@ class Scanner {
         return true;
       case kWireLength: {
         std::uint32_t len;
-        if (!varint32(p, end, len) || len > 0x7FFFFFFFu) return fail("bad length");
+        if (!read_varint32(p, end, len) || len > 0x7FFFFFFFu) return fail("bad length");
         if (static_cast<std::size_t>(end - p) < len) return fail("length beyond the end");
         p += len;
         return true;
@@ -314,7 +314,7 @@ class Scanner {
         continue;
       }
       std::uint32_t len;
-      if (!varint32(p, end, len) || len > 0x7FFFFFFFu) return fail("bad length");
+      if (!read_varint32(p, end, len) || len > 0x7FFFFFFFu) return fail("bad length");
       if (static_cast<std::size_t>(end - p) < len) return fail("length beyond the end");
       const std::uint8_t* field_end = p + len;
       if (f.kind == Kind::kString) {
@@ -386,33 +386,22 @@ class Scanner {
 const std::uint8_t* skip_value(const std::uint8_t* p, const std::uint8_t* end, int wire_type,
                                std::uint32_t number, int depth = 0) {
   std::uint64_t v = 0;
+  std::uint32_t len = 0;
   switch (wire_type) {
     case kWireVarint:
-      for (int i = 0; i < 10 && p < end; ++i)
-        if (*p++ < 0x80) return p;
-      return nullptr;
+      return read_varint(p, end, v) ? p : nullptr;
     case kWireFixed64:
       return end - p >= 8 ? p + 8 : nullptr;
     case kWireFixed32:
       return end - p >= 4 ? p + 4 : nullptr;
     case kWireLength:
-      for (int i = 0; i < 5 && p < end; ++i) {
-        const std::uint8_t b = *p++;
-        v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-        if (b < 0x80) return static_cast<std::uint64_t>(end - p) >= v ? p + v : nullptr;
-      }
-      return nullptr;
+      return read_varint32(p, end, len) && static_cast<std::size_t>(end - p) >= len ? p + len
+                                                                                    : nullptr;
     case kWireStartGroup:
       if (depth > kMaxDepth) return nullptr;
       while (p < end) {
         std::uint32_t tag = 0;
-        int i = 0;
-        for (; i < 5 && p < end; ++i) {
-          const std::uint8_t b = *p++;
-          tag |= static_cast<std::uint32_t>(b & 0x7F) << (7 * i);
-          if (b < 0x80) break;
-        }
-        if (i == 5) return nullptr;
+        if (!read_tag(p, end, tag)) return nullptr;
         if ((tag & 7) == kWireEndGroup) return (tag >> 3) == number ? p : nullptr;
         p = skip_value(p, end, static_cast<int>(tag & 7), tag >> 3, depth + 1);
         if (p == nullptr) return nullptr;
@@ -436,22 +425,14 @@ struct RawField {
 bool next_field(const std::uint8_t* p, const std::uint8_t* end, RawField& f) {
   f.begin = p;
   std::uint32_t tag = 0;
-  int i = 0;
-  for (; i < 5; ++i) {
-    if (p == end) return false;
-    const std::uint8_t b = *p++;
-    tag |= static_cast<std::uint32_t>(b & 0x7F) << (7 * i);
-    if (b < 0x80) break;
-  }
-  if (i == 5) return false;
+  if (!read_tag(p, end, tag)) return false;
   f.number = tag >> 3;
   f.wire_type = static_cast<int>(tag & 7);
   f.end = skip_value(p, end, f.wire_type, f.number);
   if (f.end == nullptr) return false;
   f.value = p;
-  if (f.wire_type == kWireLength)
-    while (*f.value++ >= 0x80) {
-    }
+  std::uint32_t len = 0;
+  if (f.wire_type == kWireLength) read_varint32(f.value, end, len);
   return true;
 }
 
