@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spanline/net/method.h"
 #include "spanline/telemetry/api/context.h"
@@ -21,6 +22,10 @@ namespace spanline::net {
 namespace detail {
 class RequestAccess;
 }
+
+// %XX escapes decoded (a malformed one is kept as is); with
+// `plus_is_space`, '+' is a space (application/x-www-form-urlencoded).
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 // Path parameters bound by a route template: `/tasks/{id}` matched against
 // `/tasks/42` binds id = "42". Values are raw (not percent-decoded).
@@ -73,6 +78,8 @@ class Request {
   // The first query parameter called `name`, percent-decoded ('+' is a
   // space); nullopt when absent.
   std::optional<std::string> query_param(std::string_view name) const;
+  // Every query parameter called `name`, in order, percent-decoded.
+  std::vector<std::string> query_params(std::string_view name) const;
 
   std::string_view client_address() const noexcept { return client_address_; }
   std::uint16_t client_port() const noexcept { return client_port_; }

@@ -1,0 +1,241 @@
+"""traceview as a process: OTLP in (HTTP JSON from the test, HTTP protobuf
+and gRPC from a real task-worker), the Jaeger query API out, bad parameters,
+the command line, SIGTERM."""
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.parse
+
+import pytest
+
+from services import Service, free_port, http
+
+T0_NS = 1_763_800_000_000_000_000
+
+
+class Traceview:
+    def __init__(self, bin_dir, *args, env=None):
+        self.grpc, self.otlp, self.ui = free_port(), free_port(), free_port()
+        argv = [os.path.join(bin_dir, "traceview"), "--host", "127.0.0.1",
+                "--otlp-grpc-port", str(self.grpc), "--otlp-http-port", str(self.otlp),
+                "--http-port", str(self.ui), *args]
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"traceview exited {self.proc.returncode}: "
+                                     f"{self.proc.stderr.read()}")
+            try:
+                if http("GET", self.api("/api/services"), timeout=1)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("traceview did not come up")
+
+    def api(self, path, **params):
+        query = urllib.parse.urlencode(params, doseq=True)
+        return f"http://127.0.0.1:{self.ui}{path}" + (f"?{query}" if query else "")
+
+    def get(self, path, **params):
+        status, body, _ = http("GET", self.api(path, **params))
+        return status, body
+
+    def ingest_json(self, request):
+        status, body, _ = http("POST", f"http://127.0.0.1:{self.otlp}/v1/traces",
+                               json.dumps(request), {"Content-Type": "application/json"})
+        assert status == 200, body
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, err
+
+
+@pytest.fixture
+def traceview(bin_dir):
+    tv = Traceview(bin_dir)
+    yield tv
+    tv.stop()
+
+
+def kv(key, value):
+    if isinstance(value, bool):
+        return {"key": key, "value": {"boolValue": value}}
+    if isinstance(value, int):
+        return {"key": key, "value": {"intValue": str(value)}}
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def span(trace, sid, parent, name, start_us, dur_us, kind, error=False, **attrs):
+    s = {"traceId": f"{trace:032x}", "spanId": f"{sid:016x}", "name": name, "kind": kind,
+         "startTimeUnixNano": str(T0_NS + start_us * 1000),
+         "endTimeUnixNano": str(T0_NS + (start_us + dur_us) * 1000),
+         "attributes": [kv(k.replace("_", "."), v) for k, v in attrs.items()]}
+    if parent:
+        s["parentSpanId"] = f"{parent:016x}"
+    if error:
+        s["status"] = {"code": 2, "message": "upstream timed out"}
+    return s
+
+
+def resource_spans(service, spans):
+    return {"resource": {"attributes": [kv("service.name", service)]},
+            "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}]}
+
+
+def geodns_request(trace, failing_region=None):
+    """dns-gateway → dns-orchestrator → dns-worker × 3 regions."""
+    workers = [span(trace, 3 + i, 2, f"lookup {r}", 200 + i, 3000 + 1000 * i, 5,
+                    error=(r == failing_region), region=r, http_response_status_code=200)
+               for i, r in enumerate(["us", "eu", "ap"])]
+    return {"resourceSpans": [
+        resource_spans("dns-gateway", [span(trace, 1, 0, "GET /resolve", 0, 9000, 2)]),
+        resource_spans("dns-orchestrator", [span(trace, 2, 1, "POST /lookup", 100, 8000, 2)]),
+        resource_spans("dns-worker", workers)]}
+
+
+def test_query_api_over_ingested_traces(traceview):
+    for t in range(1, 6):
+        traceview.ingest_json(geodns_request(t, failing_region="eu" if t % 2 else None))
+    status, body = traceview.get("/api/services")
+    assert status == 200
+    assert body["data"] == ["dns-gateway", "dns-orchestrator", "dns-worker"]
+    assert body["total"] == 3 and body["errors"] is None
+    _, body = traceview.get("/api/services/dns-worker/operations")
+    assert sorted(body["data"]) == ["lookup ap", "lookup eu", "lookup us"]
+    _, body = traceview.get("/api/operations", service="dns-gateway", spanKind="server")
+    assert body["data"] == [{"name": "GET /resolve", "spanKind": "server"}]
+    _, body = traceview.get("/api/operations", service="dns-gateway", spanKind="client")
+    assert body["data"] == []
+
+    _, body = traceview.get("/api/traces", service="dns-worker", limit=20)
+    assert len(body["data"]) == 5
+    _, body = traceview.get("/api/traces", service="dns-worker", tags='{"error":"true"}')
+    assert sorted(t["traceID"] for t in body["data"]) == [f"{t:032x}" for t in (1, 3, 5)]
+    _, body = traceview.get("/api/traces", service="dns-worker", operation="lookup eu",
+                            tag="region:eu", minDuration="3.5ms", maxDuration="5ms")
+    assert len(body["data"]) == 5
+    _, body = traceview.get("/api/traces", service="dns-worker", operation="lookup us",
+                            minDuration="3.5ms")
+    assert body["data"] == []
+    _, body = traceview.get("/api/traces", service="dns-worker", limit=2)
+    assert len(body["data"]) == 2
+
+    status, body = traceview.get(f"/api/traces/{3:032x}")
+    assert status == 200
+    trace = body["data"][0]
+    assert trace["traceID"] == f"{3:032x}"
+    assert len(trace["spans"]) == 5
+    assert {p["serviceName"] for p in trace["processes"].values()} == {
+        "dns-gateway", "dns-orchestrator", "dns-worker"}
+    by_name = {s["operationName"]: s for s in trace["spans"]}
+    eu = by_name["lookup eu"]
+    assert eu["references"] == [{"refType": "CHILD_OF", "traceID": f"{3:032x}",
+                                 "spanID": f"{2:016x}"}]
+    assert eu["startTime"] == T0_NS // 1000 + 201 and eu["duration"] == 4000
+    tags = {t["key"]: t for t in eu["tags"]}
+    assert tags["error"] == {"key": "error", "type": "bool", "value": True}
+    assert tags["http.response.status.code"]["type"] == "int64"
+    assert tags["span.kind"]["value"] == "consumer"
+    assert trace["processes"][eu["processID"]]["serviceName"] == "dns-worker"
+
+    _, body = traceview.get("/api/traces", traceID=[f"{1:032x}", "2", "ffff"])
+    assert sorted(t["traceID"] for t in body["data"]) == [f"{1:032x}", f"{2:032x}"]
+
+    end_ms = T0_NS // 1_000_000 + 60_000
+    _, body = traceview.get("/api/dependencies", endTs=end_ms, lookback=3_600_000)
+    edges = {(d["parent"], d["child"]): d for d in body["data"]}
+    assert edges[("dns-gateway", "dns-orchestrator")]["callCount"] == 5
+    assert edges[("dns-orchestrator", "dns-worker")]["callCount"] == 15
+    assert edges[("dns-orchestrator", "dns-worker")]["errorCount"] == 3
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/api/traces", {}),
+    ("/api/traces", {"service": "s", "limit": "-1"}),
+    ("/api/traces", {"service": "s", "minDuration": "fast"}),
+    ("/api/traces", {"service": "s", "minDuration": "2s", "maxDuration": "1s"}),
+    ("/api/traces", {"service": "s", "start": "yesterday"}),
+    ("/api/traces", {"service": "s", "start": "20", "end": "10"}),
+    ("/api/traces", {"service": "s", "lookback": "a while"}),
+    ("/api/traces", {"service": "s", "tags": "not json"}),
+    ("/api/traces", {"service": "s", "tag": "novalue"}),
+    ("/api/traces", {"traceID": "xyz"}),
+    ("/api/traces/not-hex", {}),
+    ("/api/operations", {}),
+    ("/api/dependencies", {"endTs": "soon"}),
+])
+def test_bad_parameters_are_400_with_both_error_shapes(traceview, path, params):
+    status, body = traceview.get(path, **params)
+    assert status == 400, body
+    assert body["data"] is None and body["errors"][0]["code"] == 400
+    assert body["error"] == "bad_parameter" and body["message"] == body["errors"][0]["msg"]
+
+
+def test_unknown_trace_is_404(traceview):
+    status, body = traceview.get(f"/api/traces/{0xdead:032x}")
+    assert status == 404
+    assert body["errors"][0]["code"] == 404 and body["error"] == "not_found"
+
+
+class _Endpoint:
+    def __init__(self, url):
+        self.endpoint = url
+
+
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+def test_task_worker_spans_arrive_over_otlp(bin_dir, traceview, protocol):
+    port = traceview.grpc if protocol == "grpc" else traceview.otlp
+    worker = Service(bin_dir, "task-worker", sink=_Endpoint(f"http://127.0.0.1:{port}"),
+                     env={"OTEL_EXPORTER_OTLP_PROTOCOL": protocol, "WORKER_LATENCY_MS": "0"})
+    try:
+        status, _, headers = http("POST", worker.url + "/enrich", json.dumps({"text": "urgent"}),
+                                  {"Content-Type": "application/json"})
+        assert status == 200
+        trace_id = headers["traceresponse"].split("-")[1]
+    finally:
+        assert worker.stop()[0] == 0  # flushes its spans
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status, body = traceview.get(f"/api/traces/{trace_id}")
+        if status == 200:
+            break
+        time.sleep(0.1)
+    assert status == 200, body
+    spans = body["data"][0]["spans"]
+    assert [s["operationName"] for s in spans] == ["POST /enrich"]
+    process = body["data"][0]["processes"][spans[0]["processID"]]
+    assert process["serviceName"] == "task-worker"
+    _, ops = traceview.get("/api/services/task-worker/operations")
+    assert ops["data"] == ["POST /enrich"]
+
+
+def test_command_line_errors_and_sigterm(bin_dir):
+    bad = subprocess.run([os.path.join(bin_dir, "traceview"), "--http-port", "99999"],
+                         capture_output=True, text=True, timeout=10)
+    assert bad.returncode == 2 and "99999" in bad.stderr
+    bad = subprocess.run([os.path.join(bin_dir, "traceview"), "--frobnicate", "1"],
+                         capture_output=True, text=True, timeout=10)
+    assert bad.returncode == 2 and "unknown argument" in bad.stderr
+    env = dict(os.environ, TRACEVIEW_MAX_TRACES="2")
+    tv = Traceview(bin_dir, env=env)
+    try:
+        for t in range(1, 5):
+            tv.ingest_json(geodns_request(t))
+        _, body = tv.get("/api/traces", service="dns-gateway")
+        assert sorted(t["traceID"] for t in body["data"]) == [f"{3:032x}", f"{4:032x}"]
+        # A second traceview on the same ports cannot start: exit 1, said why.
+        clash = subprocess.run([os.path.join(bin_dir, "traceview"), "--host", "127.0.0.1",
+                                "--otlp-grpc-port", str(free_port()),
+                                "--otlp-http-port", str(tv.otlp), "--http-port", str(free_port())],
+                               capture_output=True, text=True, timeout=15)
+        assert clash.returncode == 1 and "cannot" in clash.stderr
+    finally:
+        code, err = tv.stop()
+    assert code == 0
+    assert '"traceview stopped"' in err

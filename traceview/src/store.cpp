@@ -1,0 +1,373 @@
+#include "store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+
+namespace spanline::traceview {
+namespace {
+
+namespace pb_common = opentelemetry::proto::common::v1;
+namespace pb_trace = opentelemetry::proto::trace::v1;
+
+constexpr std::string_view kUnknownService = "unknown_service";
+
+// What one span costs beside its encoding: the record and a hash per tag.
+constexpr std::size_t kSpanOverhead = sizeof(StoredSpan);
+constexpr std::size_t kTraceOverhead = sizeof(StoredTrace) + 64;
+
+std::string id_key(const std::string& bytes) {
+  return bytes;
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> to_id(const std::string& bytes) {
+  std::array<std::uint8_t, N> id{};
+  if (bytes.size() == N) std::memcpy(id.data(), bytes.data(), N);
+  return id;
+}
+
+std::string service_of(const opentelemetry::proto::resource::v1::Resource& resource) {
+  for (const auto& kv : resource.attributes())
+    if (kv.key() == "service.name" && kv.value().has_string_value() &&
+        !kv.value().string_value().empty())
+      return kv.value().string_value();
+  return std::string(kUnknownService);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_text(std::string& out, const pb_common::AnyValue& v, bool quoted) {
+  switch (v.value_case()) {
+    case pb_common::AnyValue::kStringValue:
+      if (quoted)
+        append_json_string(out, v.string_value());
+      else
+        out += v.string_value();
+      break;
+    case pb_common::AnyValue::kBoolValue:
+      out += v.bool_value() ? "true" : "false";
+      break;
+    case pb_common::AnyValue::kIntValue:
+      out += std::to_string(v.int_value());
+      break;
+    case pb_common::AnyValue::kDoubleValue: {
+      char buf[32];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.double_value());
+      out.append(buf, r.ptr);
+      break;
+    }
+    case pb_common::AnyValue::kBytesValue: {
+      static constexpr char kB64[] =
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      const std::string& b = v.bytes_value();
+      std::string enc;
+      for (std::size_t i = 0; i < b.size(); i += 3) {
+        const std::uint32_t n = (static_cast<std::uint8_t>(b[i]) << 16) |
+                                (i + 1 < b.size() ? static_cast<std::uint8_t>(b[i + 1]) << 8 : 0) |
+                                (i + 2 < b.size() ? static_cast<std::uint8_t>(b[i + 2]) : 0);
+        enc += kB64[(n >> 18) & 63];
+        enc += kB64[(n >> 12) & 63];
+        enc += i + 1 < b.size() ? kB64[(n >> 6) & 63] : '=';
+        enc += i + 2 < b.size() ? kB64[n & 63] : '=';
+      }
+      if (quoted)
+        append_json_string(out, enc);
+      else
+        out += enc;
+      break;
+    }
+    case pb_common::AnyValue::kArrayValue: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.array_value().values()) {
+        if (!first) out += ',';
+        first = false;
+        append_text(out, item, true);
+      }
+      out += ']';
+      break;
+    }
+    case pb_common::AnyValue::kKvlistValue: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.kvlist_value().values()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, kv.key());
+        out += ':';
+        append_text(out, kv.value(), true);
+      }
+      out += '}';
+      break;
+    }
+    default:
+      if (quoted) out += "null";
+      break;
+  }
+}
+
+std::vector<std::uint64_t> hashes_of(
+    const google::protobuf::RepeatedPtrField<pb_common::KeyValue>& attributes) {
+  std::vector<std::uint64_t> out;
+  out.reserve(static_cast<std::size_t>(attributes.size()) + 2);
+  for (const auto& kv : attributes) out.push_back(tag_hash(kv.key(), attribute_text(kv.value())));
+  return out;
+}
+
+bool contains_all(const std::vector<std::uint64_t>& sorted_have,
+                  const std::vector<std::uint64_t>& also_have,
+                  const std::vector<std::uint64_t>& wanted) {
+  for (std::uint64_t w : wanted) {
+    if (std::binary_search(sorted_have.begin(), sorted_have.end(), w)) continue;
+    if (std::binary_search(also_have.begin(), also_have.end(), w)) continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string attribute_text(const pb_common::AnyValue& value) {
+  std::string out;
+  append_text(out, value, false);
+  return out;
+}
+
+std::uint64_t tag_hash(std::string_view key, std::string_view value) noexcept {
+  std::uint64_t h = 14695981039346656037ULL;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(key);
+  h ^= 0xFF;  // a separator no UTF-8 text contains
+  h *= 1099511628211ULL;
+  mix(value);
+  return h;
+}
+
+TraceStore::TraceStore(StoreOptions options) : options_(options) {}
+
+std::uint32_t TraceStore::intern_process(
+    const opentelemetry::proto::resource::v1::Resource& resource) {
+  std::string key = resource.SerializeAsString();
+  if (auto it = process_index_.find(key); it != process_index_.end()) return it->second;
+  const auto index = static_cast<std::uint32_t>(processes_.size());
+  processes_.push_back({service_of(resource), resource});
+  auto hashes = hashes_of(resource.attributes());
+  std::sort(hashes.begin(), hashes.end());
+  process_tag_hashes_.push_back(std::move(hashes));
+  process_index_.emplace(std::move(key), index);
+  return index;
+}
+
+std::uint32_t TraceStore::intern_scope(const pb_common::InstrumentationScope& scope) {
+  auto key = std::make_pair(scope.name(), scope.version());
+  if (auto it = scope_index_.find(key); it != scope_index_.end()) return it->second;
+  const auto index = static_cast<std::uint32_t>(scopes_.size());
+  scopes_.push_back({scope.name(), scope.version()});
+  scope_index_.emplace(std::move(key), index);
+  return index;
+}
+
+std::uint32_t TraceStore::intern_operation(const std::string& name) {
+  if (auto it = operation_index_.find(name); it != operation_index_.end()) return it->second;
+  const auto index = static_cast<std::uint32_t>(operations_.size());
+  operations_.push_back(name);
+  operation_index_.emplace(name, index);
+  return index;
+}
+
+std::size_t TraceStore::add(const ExportTraceServiceRequest& request) {
+  std::unique_lock lock(mu_);
+  std::size_t added = 0;
+  for (const auto& rs : request.resource_spans()) {
+    const std::uint32_t process = intern_process(rs.resource());
+    const std::string service = processes_[process].service;
+    ServiceInfo& info = services_[service];
+    for (const auto& ss : rs.scope_spans()) {
+      const std::uint32_t scope = intern_scope(ss.scope());
+      for (const auto& span : ss.spans()) {
+        if (span.trace_id().size() != 16 || span.span_id().size() != 8) continue;
+        ++received_;
+        StoredSpan s;
+        s.wire = span.SerializeAsString();
+        s.span_id = to_id<8>(span.span_id());
+        s.parent_id = to_id<8>(span.parent_span_id());
+        s.start_ns = span.start_time_unix_nano();
+        s.end_ns = span.end_time_unix_nano();
+        s.process = process;
+        s.scope = scope;
+        s.operation = intern_operation(span.name());
+        s.kind = static_cast<std::uint8_t>(span.kind());
+        s.error = span.status().code() == pb_trace::Status::STATUS_CODE_ERROR;
+        s.tag_hashes = hashes_of(span.attributes());
+        if (s.error) s.tag_hashes.push_back(tag_hash("error", "true"));
+        std::sort(s.tag_hashes.begin(), s.tag_hashes.end());
+        auto& kinds = info.operations[span.name()];
+        if (std::find(kinds.begin(), kinds.end(), s.kind) == kinds.end()) kinds.push_back(s.kind);
+
+        const std::size_t cost = s.wire.size() + kSpanOverhead + 8 * s.tag_hashes.size();
+        auto [it, fresh] = traces_.try_emplace(id_key(span.trace_id()));
+        StoredTrace& trace = it->second;
+        if (fresh) {
+          trace.id = to_id<16>(span.trace_id());
+          trace.seq = seq_++;
+          trace.start_ns = s.start_ns;
+          trace.end_ns = s.end_ns;
+          trace.bytes = kTraceOverhead;
+          bytes_ += kTraceOverhead;
+          order_.push_back(it->first);
+        }
+        trace.start_ns = std::min(trace.start_ns, s.start_ns);
+        trace.end_ns = std::max(trace.end_ns, s.end_ns);
+        trace.bytes += cost;
+        bytes_ += cost;
+        trace.spans.push_back(std::move(s));
+        ++spans_;
+        ++added;
+      }
+    }
+  }
+  evict_locked();
+  return added;
+}
+
+void TraceStore::evict_locked() {
+  while (!order_.empty() && (traces_.size() > options_.max_traces || bytes_ > options_.max_bytes)) {
+    auto it = traces_.find(order_.front());
+    order_.pop_front();
+    if (it == traces_.end()) continue;
+    bytes_ -= it->second.bytes;
+    spans_ -= it->second.spans.size();
+    traces_.erase(it);
+    ++evicted_;
+  }
+}
+
+std::vector<std::string> TraceStore::services() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, info] : services_) out.push_back(name);
+  return out;
+}
+
+std::map<std::string, std::vector<std::uint8_t>> TraceStore::operations(
+    std::string_view service) const {
+  std::shared_lock lock(mu_);
+  auto it = services_.find(std::string(service));
+  if (it == services_.end()) return {};
+  return it->second.operations;
+}
+
+bool TraceStore::matches(const StoredTrace& trace, const TraceQuery& q, std::uint32_t operation,
+                         const std::vector<std::uint64_t>& wanted) const {
+  for (const StoredSpan& s : trace.spans) {
+    if (processes_[s.process].service != q.service) continue;
+    if (!q.operation.empty() && s.operation != operation) continue;
+    if (q.start_ns != 0 && s.start_ns < q.start_ns) continue;
+    if (q.end_ns != 0 && s.start_ns > q.end_ns) continue;
+    const std::uint64_t d = s.duration_ns();
+    if (d < q.min_duration_ns) continue;
+    if (q.max_duration_ns != 0 && d > q.max_duration_ns) continue;
+    if (!wanted.empty() && !contains_all(s.tag_hashes, process_tag_hashes_[s.process], wanted))
+      continue;
+    return true;
+  }
+  return false;
+}
+
+std::vector<StoredTrace> TraceStore::find(const TraceQuery& q) const {
+  std::shared_lock lock(mu_);
+  std::uint32_t operation = 0;
+  if (!q.operation.empty()) {
+    auto it = operation_index_.find(q.operation);
+    if (it == operation_index_.end()) return {};
+    operation = it->second;
+  }
+  std::vector<std::uint64_t> wanted;
+  for (const auto& [k, v] : q.tags) wanted.push_back(tag_hash(k, v));
+  std::vector<const StoredTrace*> hits;
+  for (const auto& [key, trace] : traces_)
+    if (matches(trace, q, operation, wanted)) hits.push_back(&trace);
+  std::sort(hits.begin(), hits.end(), [](const StoredTrace* a, const StoredTrace* b) {
+    return a->start_ns != b->start_ns ? a->start_ns > b->start_ns : a->seq > b->seq;
+  });
+  if (q.limit > 0 && hits.size() > q.limit) hits.resize(q.limit);
+  std::vector<StoredTrace> out;
+  out.reserve(hits.size());
+  for (const StoredTrace* t : hits) out.push_back(*t);
+  return out;
+}
+
+std::optional<StoredTrace> TraceStore::get(const TraceId& id) const {
+  std::shared_lock lock(mu_);
+  auto it = traces_.find(std::string(reinterpret_cast<const char*>(id.data()), id.size()));
+  if (it == traces_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Dependency> TraceStore::dependencies(std::uint64_t from_ns,
+                                                 std::uint64_t to_ns) const {
+  std::shared_lock lock(mu_);
+  std::map<std::pair<std::string, std::string>, Dependency> edges;
+  std::unordered_map<std::uint64_t, std::uint32_t> process_of;  // span id → process
+  for (const auto& [key, trace] : traces_) {
+    if (trace.start_ns < from_ns || trace.start_ns > to_ns) continue;
+    process_of.clear();
+    auto as_key = [](const SpanId& id) {
+      std::uint64_t k;
+      std::memcpy(&k, id.data(), sizeof k);
+      return k;
+    };
+    for (const StoredSpan& s : trace.spans) process_of[as_key(s.span_id)] = s.process;
+    for (const StoredSpan& s : trace.spans) {
+      auto parent = process_of.find(as_key(s.parent_id));
+      if (parent == process_of.end()) continue;
+      const std::string& from = processes_[parent->second].service;
+      const std::string& to = processes_[s.process].service;
+      if (from == to) continue;
+      Dependency& d = edges[{from, to}];
+      d.parent = from;
+      d.child = to;
+      ++d.call_count;
+      if (s.error) ++d.error_count;
+    }
+  }
+  std::vector<Dependency> out;
+  for (auto& [k, d] : edges) out.push_back(std::move(d));
+  return out;
+}
+
+Process TraceStore::process(std::uint32_t index) const {
+  std::shared_lock lock(mu_);
+  return processes_.at(index);
+}
+
+Scope TraceStore::scope(std::uint32_t index) const {
+  std::shared_lock lock(mu_);
+  return scopes_.at(index);
+}
+
+std::string TraceStore::operation_name(std::uint32_t index) const {
+  std::shared_lock lock(mu_);
+  return operations_.at(index);
+}
+
+StoreStats TraceStore::stats() const {
+  std::shared_lock lock(mu_);
+  return {traces_.size(), spans_, bytes_, evicted_, received_};
+}
+
+}  // namespace spanline::traceview
