@@ -239,3 +239,59 @@ def test_command_line_errors_and_sigterm(bin_dir):
         code, err = tv.stop()
     assert code == 0
     assert '"traceview stopped"' in err
+
+
+def rfc3339(ns):
+    import datetime
+    t = datetime.datetime.fromtimestamp(ns // 1_000_000_000, tz=datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
+
+
+def test_api_v3_returns_otlp_json(traceview):
+    for t in range(1, 4):
+        traceview.ingest_json(geodns_request(t, failing_region="eu" if t == 2 else None))
+    _, body = traceview.get("/api/v3/services")
+    assert body == {"services": ["dns-gateway", "dns-orchestrator", "dns-worker"]}
+    _, body = traceview.get("/api/v3/operations", service="dns-worker", span_kind="consumer")
+    assert sorted(o["name"] for o in body["operations"]) == ["lookup ap", "lookup eu", "lookup us"]
+
+    status, body = traceview.get(f"/api/v3/traces/{2:032x}")
+    assert status == 200
+    resource_spans = body["result"]["resourceSpans"]
+    services = [[kv["value"]["stringValue"] for kv in rs["resource"]["attributes"]
+                 if kv["key"] == "service.name"][0] for rs in resource_spans]
+    assert services == ["dns-gateway", "dns-orchestrator", "dns-worker"]
+    spans = [s for rs in resource_spans for ss in rs["scopeSpans"] for s in ss["spans"]]
+    assert len(spans) == 5 and {s["traceId"] for s in spans} == {f"{2:032x}"}
+    eu = next(s for s in spans if s["name"] == "lookup eu")
+    assert eu["status"]["code"] == 2 and eu["parentSpanId"] == f"{2:016x}"
+    assert resource_spans[2]["scopeSpans"][0]["scope"]["name"] == "test"
+
+    _, body = traceview.get("/api/v3/traces", **{
+        "query.service_name": "dns-worker", "query.attributes": '{"error":"true"}',
+        "query.start_time_min": rfc3339(T0_NS - 1_000_000_000),
+        "query.start_time_max": rfc3339(T0_NS + 1_000_000_000),
+        "query.duration_min": "1ms", "query.search_depth": "10"})
+    ids = {s["traceId"] for rs in body["result"]["resourceSpans"]
+           for ss in rs["scopeSpans"] for s in ss["spans"]}
+    assert ids == {f"{2:032x}"}
+    _, body = traceview.get("/api/v3/traces", **{
+        "query.service_name": "dns-worker",
+        "query.start_time_min": rfc3339(T0_NS + 1_000_000_000)})
+    assert body["result"].get("resourceSpans", []) == []
+
+
+@pytest.mark.parametrize("path,params,status", [
+    ("/api/v3/traces", {}, 400),
+    ("/api/v3/traces", {"query.service_name": "s", "query.start_time_min": "yesterday"}, 400),
+    ("/api/v3/traces", {"query.service_name": "s", "query.duration_min": "long"}, 400),
+    ("/api/v3/traces", {"query.service_name": "s", "query.search_depth": "0"}, 400),
+    ("/api/v3/traces", {"query.service_name": "s", "query.attributes": "[1]"}, 400),
+    ("/api/v3/operations", {}, 400),
+    ("/api/v3/traces/zz", {}, 400),
+    (f"/api/v3/traces/{0xbeef:032x}", {}, 404),
+])
+def test_api_v3_bad_requests(traceview, path, params, status):
+    got, body = traceview.get(path, **params)
+    assert got == status, body
+    assert body["errors"][0]["httpCode"] == status and body["message"]

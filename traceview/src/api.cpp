@@ -65,7 +65,9 @@ std::uint64_t micros_param(const Request& r, std::string_view name) {
   auto v = r.query_param(name);
   if (!v || v->empty()) return 0;
   auto n = parse_u64(*v);
-  if (!n) throw BadParameter("parameter '" + std::string(name) + "' must be microseconds since the epoch, not '" + *v + "'");
+  if (!n)
+    throw BadParameter("parameter '" + std::string(name) +
+                       "' must be microseconds since the epoch, not '" + *v + "'");
   return *n * 1000;
 }
 
@@ -73,7 +75,9 @@ std::uint64_t duration_param(const Request& r, std::string_view name) {
   auto v = r.query_param(name);
   if (!v || v->empty()) return 0;
   auto d = parse_go_duration_ns(*v);
-  if (!d) throw BadParameter("parameter '" + std::string(name) + "' must be a duration such as 1.5s, 300ms or 2m, not '" + *v + "'");
+  if (!d)
+    throw BadParameter("parameter '" + std::string(name) +
+                       "' must be a duration such as 1.5s, 300ms or 2m, not '" + *v + "'");
   return *d;
 }
 
@@ -84,7 +88,9 @@ std::vector<std::pair<std::string, std::string>> tag_params(const Request& r) {
     boost::system::error_code ec;
     json::value v = json::parse(*tags, ec);
     if (ec || !v.is_object())
-      throw BadParameter("parameter 'tags' must be a JSON object of strings, such as {\"http.status_code\":\"500\"}");
+      throw BadParameter(
+          "parameter 'tags' must be a JSON object of strings, such as "
+          "{\"http.status_code\":\"500\"}");
     for (const auto& [k, val] : v.as_object()) {
       if (val.is_string())
         out.emplace_back(std::string(k), std::string(val.as_string()));
@@ -110,21 +116,27 @@ TraceQuery trace_query(const Request& r) {
   q.end_ns = micros_param(r, "end");
   q.start_ns = micros_param(r, "start");
   if (q.start_ns == 0) {
-    if (auto lookback = r.query_param("lookback"); lookback && !lookback->empty() && *lookback != "custom") {
+    if (auto lookback = r.query_param("lookback");
+        lookback && !lookback->empty() && *lookback != "custom") {
       auto d = parse_go_duration_ns(*lookback);
-      if (!d) throw BadParameter("parameter 'lookback' must be a duration such as 1h or 2d, or custom, not '" + *lookback + "'");
+      if (!d)
+        throw BadParameter(
+            "parameter 'lookback' must be a duration such as 1h or 2d, or custom, not '" +
+            *lookback + "'");
       const std::uint64_t end = q.end_ns != 0 ? q.end_ns : now_ns();
       q.start_ns = end > *d ? end - *d : 1;
     }
   }
-  if (q.end_ns != 0 && q.start_ns > q.end_ns) throw BadParameter("parameter 'start' is after 'end'");
+  if (q.end_ns != 0 && q.start_ns > q.end_ns)
+    throw BadParameter("parameter 'start' is after 'end'");
   q.min_duration_ns = duration_param(r, "minDuration");
   q.max_duration_ns = duration_param(r, "maxDuration");
   if (q.max_duration_ns != 0 && q.min_duration_ns > q.max_duration_ns)
     throw BadParameter("parameter 'minDuration' is larger than 'maxDuration'");
   if (auto limit = r.query_param("limit"); limit && !limit->empty()) {
     auto n = parse_u64(*limit);
-    if (!n) throw BadParameter("parameter 'limit' must be a non-negative integer, not '" + *limit + "'");
+    if (!n)
+      throw BadParameter("parameter 'limit' must be a non-negative integer, not '" + *limit + "'");
     if (*n > 0) q.limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, 100'000));
   }
   return q;
@@ -202,7 +214,8 @@ void add_query_api(net::Router& router, const TraceStore& store) {
   router.get("/api/services/{service}/operations", guarded([&store](Request& r) {
                const std::string service = net::percent_decode(r.param("service"));
                json::array data;
-               for (const auto& [name, kinds] : store.operations(service)) data.push_back(json::string(name));
+               for (const auto& [name, kinds] : store.operations(service))
+                 data.push_back(json::string(name));
                const std::size_t n = data.size();
                return envelope(std::move(data), n);
              }),
@@ -250,33 +263,34 @@ void add_query_api(net::Router& router, const TraceStore& store) {
                return envelope(json::array{jaeger_trace(*t, store)}, 1);
              }),
              untraced);
-  router.get("/api/dependencies", guarded([&store](Request& r) {
-               // Jaeger takes milliseconds here.
-               std::uint64_t end_ms = now_ns() / 1'000'000, lookback_ms = 86'400'000;
-               if (auto v = r.query_param("endTs"); v && !v->empty()) {
-                 auto n = parse_u64(*v);
-                 if (!n) throw BadParameter("parameter 'endTs' must be milliseconds since the epoch");
-                 end_ms = *n;
-               }
-               if (auto v = r.query_param("lookback"); v && !v->empty()) {
-                 auto n = parse_u64(*v);
-                 if (!n) throw BadParameter("parameter 'lookback' must be milliseconds");
-                 lookback_ms = *n;
-               }
-               const std::uint64_t from_ms = end_ms > lookback_ms ? end_ms - lookback_ms : 0;
-               json::array data;
-               for (const Dependency& d : store.dependencies(from_ms * 1'000'000, end_ms * 1'000'000)) {
-                 json::object edge;
-                 edge["parent"] = d.parent;
-                 edge["child"] = d.child;
-                 edge["callCount"] = d.call_count;
-                 edge["errorCount"] = d.error_count;
-                 data.push_back(std::move(edge));
-               }
-               const std::size_t n = data.size();
-               return envelope(std::move(data), n);
-             }),
-             untraced);
+  router.get(
+      "/api/dependencies", guarded([&store](Request& r) {
+        // Jaeger takes milliseconds here.
+        std::uint64_t end_ms = now_ns() / 1'000'000, lookback_ms = 86'400'000;
+        if (auto v = r.query_param("endTs"); v && !v->empty()) {
+          auto n = parse_u64(*v);
+          if (!n) throw BadParameter("parameter 'endTs' must be milliseconds since the epoch");
+          end_ms = *n;
+        }
+        if (auto v = r.query_param("lookback"); v && !v->empty()) {
+          auto n = parse_u64(*v);
+          if (!n) throw BadParameter("parameter 'lookback' must be milliseconds");
+          lookback_ms = *n;
+        }
+        const std::uint64_t from_ms = end_ms > lookback_ms ? end_ms - lookback_ms : 0;
+        json::array data;
+        for (const Dependency& d : store.dependencies(from_ms * 1'000'000, end_ms * 1'000'000)) {
+          json::object edge;
+          edge["parent"] = d.parent;
+          edge["child"] = d.child;
+          edge["callCount"] = d.call_count;
+          edge["errorCount"] = d.error_count;
+          data.push_back(std::move(edge));
+        }
+        const std::size_t n = data.size();
+        return envelope(std::move(data), n);
+      }),
+      untraced);
 }
 
 }  // namespace spanline::traceview

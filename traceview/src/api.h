@@ -23,4 +23,10 @@ std::optional<std::uint64_t> parse_go_duration_ns(std::string_view text);
 
 void add_query_api(net::Router& router, const TraceStore& store);
 
+// api_v3: /api/v3/services, /api/v3/operations, /api/v3/traces (query.*
+// parameters: service_name, operation_name, start_time_min/max in RFC 3339,
+// duration_min/max, search_depth, attributes), /api/v3/traces/{id};
+// traces as {"result": <OTLP TracesData JSON>}.
+void add_query_api_v3(net::Router& router, const TraceStore& store);
+
 }  // namespace spanline::traceview

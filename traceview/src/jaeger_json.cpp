@@ -136,7 +136,8 @@ json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store) {
     j["duration"] = stored.duration_ns() / 1000;
 
     json::array tags = tags_of(span.attributes());
-    if (auto kind = kind_name(stored.kind); !kind.empty()) tags.push_back(string_tag("span.kind", kind));
+    if (auto kind = kind_name(stored.kind); !kind.empty())
+      tags.push_back(string_tag("span.kind", kind));
     const Scope scope = store.scope(stored.scope);
     if (!scope.name.empty()) tags.push_back(string_tag("otel.scope.name", scope.name));
     if (!scope.version.empty()) tags.push_back(string_tag("otel.scope.version", scope.version));

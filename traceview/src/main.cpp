@@ -98,12 +98,15 @@ bool apply(Args& a, std::string_view name, std::string_view value, std::string_v
 
 std::optional<Args> parse_args(int argc, char** argv) {
   Args a;
-  const std::pair<const char*, const char*> env[] = {
-      {"host", "TRACEVIEW_HOST"},           {"otlp-grpc-port", "TRACEVIEW_OTLP_GRPC_PORT"},
-      {"otlp-http-port", "TRACEVIEW_OTLP_HTTP_PORT"}, {"http-port", "TRACEVIEW_HTTP_PORT"},
-      {"max-traces", "TRACEVIEW_MAX_TRACES"}, {"max-mib", "TRACEVIEW_MAX_MIB"}};
+  const std::pair<const char*, const char*> env[] = {{"host", "TRACEVIEW_HOST"},
+                                                     {"otlp-grpc-port", "TRACEVIEW_OTLP_GRPC_PORT"},
+                                                     {"otlp-http-port", "TRACEVIEW_OTLP_HTTP_PORT"},
+                                                     {"http-port", "TRACEVIEW_HTTP_PORT"},
+                                                     {"max-traces", "TRACEVIEW_MAX_TRACES"},
+                                                     {"max-mib", "TRACEVIEW_MAX_MIB"}};
   for (const auto& [name, var] : env)
-    if (const char* v = std::getenv(var); v != nullptr && !apply(a, name, v, var)) return std::nullopt;
+    if (const char* v = std::getenv(var); v != nullptr && !apply(a, name, v, var))
+      return std::nullopt;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -113,8 +116,8 @@ std::optional<Args> parse_args(int argc, char** argv) {
     bool known = false;
     for (const auto& [name, var] : env) known = known || flag == std::string("--") + name;
     if (!known || i + 1 >= argc) {
-      std::fprintf(stderr, "traceview: %s '%s'\n%s", known ? "missing value for" : "unknown argument",
-                   argv[i], kUsage);
+      std::fprintf(stderr, "traceview: %s '%s'\n%s",
+                   known ? "missing value for" : "unknown argument", argv[i], kUsage);
       return std::nullopt;
     }
     if (!apply(a, flag.substr(2), argv[++i], flag)) return std::nullopt;
@@ -131,7 +134,8 @@ class StoreConsumer final : public sc::TracesConsumer {
       for (auto* request : traces.requests()) store_.add(*request);
       return sc::ConsumeResult::ok();
     } catch (const std::exception& e) {
-      return sc::ConsumeResult::retryable(std::string("traceview cannot store the spans: ") + e.what());
+      return sc::ConsumeResult::retryable(std::string("traceview cannot store the spans: ") +
+                                          e.what());
     }
   }
 
@@ -169,6 +173,7 @@ int main(int argc, char** argv) {
 
   net::Router router;
   st::add_query_api(router, store);
+  st::add_query_api_v3(router, store);
   std::unique_ptr<net::Server> api;
   try {
     receiver.start();

@@ -318,8 +318,7 @@ std::optional<StoredTrace> TraceStore::get(const TraceId& id) const {
   return it->second;
 }
 
-std::vector<Dependency> TraceStore::dependencies(std::uint64_t from_ns,
-                                                 std::uint64_t to_ns) const {
+std::vector<Dependency> TraceStore::dependencies(std::uint64_t from_ns, std::uint64_t to_ns) const {
   std::shared_lock lock(mu_);
   std::map<std::pair<std::string, std::string>, Dependency> edges;
   std::unordered_map<std::uint64_t, std::uint32_t> process_of;  // span id → process

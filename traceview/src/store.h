@@ -49,11 +49,11 @@ struct StoredSpan {
   SpanId parent_id{};  // all zero for a root
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
-  std::uint32_t process = 0;    // index into the store's processes
-  std::uint32_t scope = 0;      // index into the store's scopes
-  std::uint32_t operation = 0;  // index into the store's operation names
-  std::uint8_t kind = 0;        // OTLP SpanKind
-  bool error = false;           // status code ERROR
+  std::uint32_t process = 0;              // index into the store's processes
+  std::uint32_t scope = 0;                // index into the store's scopes
+  std::uint32_t operation = 0;            // index into the store's operation names
+  std::uint8_t kind = 0;                  // OTLP SpanKind
+  bool error = false;                     // status code ERROR
   std::vector<std::uint64_t> tag_hashes;  // sorted hashes of "key=value"
 
   std::uint64_t duration_ns() const noexcept { return end_ns > start_ns ? end_ns - start_ns : 0; }

@@ -80,15 +80,36 @@ constexpr std::uint64_t kT0 = 1'763'800'000'000'000;  // µs
 // gateway → orchestrator → 3 workers (regions), one worker failing.
 ExportTraceServiceRequest geodns(std::uint64_t trace, std::uint64_t t0, bool fail) {
   return make_trace(
-      trace, {{"dns-gateway", "GET /resolve", 1, 0, t0, 9000, pb_trace::Span::SPAN_KIND_SERVER},
-              {"dns-orchestrator", "POST /lookup", 2, 1, t0 + 100, 8000,
-               pb_trace::Span::SPAN_KIND_SERVER},
-              {"dns-worker", "lookup us", 3, 2, t0 + 200, 3000, pb_trace::Span::SPAN_KIND_CONSUMER,
-               false, {{"region", "us"}}},
-              {"dns-worker", "lookup eu", 4, 2, t0 + 200, 5000, pb_trace::Span::SPAN_KIND_CONSUMER,
-               fail, {{"region", "eu"}}},
-              {"dns-worker", "lookup ap", 5, 2, t0 + 210, 7000, pb_trace::Span::SPAN_KIND_CONSUMER,
-               false, {{"region", "ap"}}}});
+      trace,
+      {{"dns-gateway", "GET /resolve", 1, 0, t0, 9000, pb_trace::Span::SPAN_KIND_SERVER},
+       {"dns-orchestrator", "POST /lookup", 2, 1, t0 + 100, 8000, pb_trace::Span::SPAN_KIND_SERVER},
+       {"dns-worker",
+        "lookup us",
+        3,
+        2,
+        t0 + 200,
+        3000,
+        pb_trace::Span::SPAN_KIND_CONSUMER,
+        false,
+        {{"region", "us"}}},
+       {"dns-worker",
+        "lookup eu",
+        4,
+        2,
+        t0 + 200,
+        5000,
+        pb_trace::Span::SPAN_KIND_CONSUMER,
+        fail,
+        {{"region", "eu"}}},
+       {"dns-worker",
+        "lookup ap",
+        5,
+        2,
+        t0 + 210,
+        7000,
+        pb_trace::Span::SPAN_KIND_CONSUMER,
+        false,
+        {{"region", "ap"}}}});
 }
 
 TEST(TraceStore, GroupsSpansByTraceAndIndexesServicesAndOperations) {
