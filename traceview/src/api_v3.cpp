@@ -45,8 +45,7 @@ std::optional<std::uint64_t> parse_rfc3339_ns(std::string_view s) {
   if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
       !num(17, 2, sec))
     return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   std::size_t pos = 19;
   std::uint64_t frac_ns = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -89,7 +88,8 @@ ExportTraceServiceRequest to_otlp(const StoredTrace& trace, const TraceStore& st
   std::map<std::pair<std::uint32_t, std::uint32_t>, int> scope_at;
   for (const StoredSpan& s : trace.spans) {
     auto [rit, new_resource] = resource_at.try_emplace(s.process, out.resource_spans_size());
-    if (new_resource) *out.add_resource_spans()->mutable_resource() = store.process(s.process).resource;
+    if (new_resource)
+      *out.add_resource_spans()->mutable_resource() = store.process(s.process).resource;
     auto* rs = out.mutable_resource_spans(rit->second);
     auto [sit, new_scope] = scope_at.try_emplace({s.process, s.scope}, rs->scope_spans_size());
     if (new_scope) {
@@ -158,9 +158,9 @@ void add_query_api_v3(net::Router& router, const TraceStore& store) {
       if (!v) continue;
       auto t = parse_rfc3339_ns(*v);
       if (!t)
-        return v3_error(400, "bad_parameter",
-                        std::string("parameter '") + name + "' must be an RFC 3339 time, not '" +
-                            *v + "'");
+        return v3_error(
+            400, "bad_parameter",
+            std::string("parameter '") + name + "' must be an RFC 3339 time, not '" + *v + "'");
       (std::string_view(name).ends_with("min") ? q.start_ns : q.end_ns) = *t;
     }
     for (const char* name : {"query.duration_min", "query.duration_max"}) {
@@ -169,15 +169,16 @@ void add_query_api_v3(net::Router& router, const TraceStore& store) {
       auto d = parse_go_duration_ns(*v);
       if (!d)
         return v3_error(400, "bad_parameter",
-                        std::string("parameter '") + name + "' must be a duration such as 2ms, not '" +
-                            *v + "'");
+                        std::string("parameter '") + name +
+                            "' must be a duration such as 2ms, not '" + *v + "'");
       (std::string_view(name).ends_with("min") ? q.min_duration_ns : q.max_duration_ns) = *d;
     }
     if (auto v = param(r, "query.search_depth")) {
       std::size_t n = 0;
       auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
       if (ec != std::errc() || p != v->data() + v->size() || n == 0)
-        return v3_error(400, "bad_parameter", "parameter 'query.search_depth' must be a positive integer");
+        return v3_error(400, "bad_parameter",
+                        "parameter 'query.search_depth' must be a positive integer");
       q.limit = std::min<std::size_t>(n, 100'000);
     }
     if (auto v = param(r, "query.attributes")) {
@@ -198,7 +199,8 @@ void add_query_api_v3(net::Router& router, const TraceStore& store) {
   net::SyncHandler get = [&store](Request& r) {
     const std::string hex(r.param("traceID"));
     auto id = parse_trace_id(hex);
-    if (!id) return v3_error(400, "bad_parameter", "trace id '" + hex + "' is not 1 to 32 hex digits");
+    if (!id)
+      return v3_error(400, "bad_parameter", "trace id '" + hex + "' is not 1 to 32 hex digits");
     auto t = store.get(*id);
     if (!t) return v3_error(404, "not_found", "trace " + hex + " not found");
     return result({*t}, store);
