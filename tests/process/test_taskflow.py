@@ -197,34 +197,55 @@ def test_service_code_holds_no_tracing_code():
 
 
 def test_up_script_runs_taskflow_until_interrupted(bin_dir):
-    """`make up` runs scripts/up.sh: both services answer, spans reach the
-    console, and Ctrl-C (SIGINT) stops both gracefully."""
+    """`make up` runs scripts/up.sh: traceview, the central collector and both
+    services come up; a task's trace reaches traceview through the collector
+    (with its resource tags and the debug exporter's line); Ctrl-C (SIGINT)
+    stops everything gracefully."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    api_port, worker_port = free_port(), free_port()
+    ports = {name: free_port() for name in (
+        "TASK_API_PORT", "TASK_WORKER_PORT", "TRACEVIEW_HTTP_PORT", "TRACEVIEW_OTLP_GRPC_PORT",
+        "TRACEVIEW_OTLP_HTTP_PORT", "CENTRAL_OTLP_GRPC_PORT", "CENTRAL_OTLP_HTTP_PORT",
+        "CENTRAL_HEALTH_PORT", "CENTRAL_METRICS_PORT")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update({"TASK_API_PORT": str(api_port), "TASK_WORKER_PORT": str(worker_port),
-                "OTEL_BSP_SCHEDULE_DELAY": "50"})
+    env.update({k: str(v) for k, v in ports.items()})
+    env["OTEL_BSP_SCHEDULE_DELAY"] = "50"
+    api = f"http://127.0.0.1:{ports['TASK_API_PORT']}"
+    traceview = f"http://127.0.0.1:{ports['TRACEVIEW_HTTP_PORT']}"
     proc = subprocess.Popen([os.path.join(root, "scripts", "up.sh"), os.path.dirname(bin_dir)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
-                if http("GET", f"http://127.0.0.1:{api_port}/health", timeout=1)[0] == 200:
+                if http("GET", f"{api}/health", timeout=1)[0] == 200:
                     break
             except OSError:
                 pass
+            assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "task-api did not come up"
             time.sleep(0.1)
-        status, task, _ = http("POST", f"http://127.0.0.1:{api_port}/tasks",
-                               '{"text": "from make up"}', JSON)
+        status, task, headers = http("POST", f"{api}/tasks", '{"text": "from make up"}', JSON)
         assert status == 201 and task["enrichment_status"] == "completed"
-        time.sleep(0.5)
+        trace_id = headers["traceresponse"].split("-")[1]
+        deadline = time.monotonic() + 15
+        while True:
+            status, body, _ = http("GET", f"{traceview}/api/traces/{trace_id}")
+            if status == 200 and len(body["data"][0]["spans"]) == 3:
+                break
+            assert time.monotonic() < deadline, f"the trace did not reach traceview: {body}"
+            time.sleep(0.2)
+        trace = body["data"][0]
+        services = sorted(trace["processes"][s["processID"]]["serviceName"]
+                          for s in trace["spans"])
+        assert services == ["task-api", "task-api", "task-worker"]
+        for process in trace["processes"].values():
+            tags = {t["key"]: t["value"] for t in process["tags"]}
+            assert tags["collector.type"] == "central"
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "Ctrl-C to stop" in err
-    assert re.search(r"^task-api POST /tasks kind=server ", out, re.M), out
-    assert re.search(r"^task-worker POST /enrich kind=server ", out, re.M), out
+    assert "Ctrl-C to stop" in err and "traceview" in err
+    assert re.search(r"^Traces \{", err, re.M), err  # the collector's debug exporter
+    assert '"traceview stopped"' in err
