@@ -315,8 +315,64 @@ def collector(build, figures, collector_core, load_core):
     ]
 
 
+def traceview(build, figures, server_core, load_core):
+    """traceview pinned to one core; traceview_load on the other sends
+    100,000 distinct traces of 10 spans (10 attributes each) over OTLP/HTTP
+    protobuf: the ingest rate, then memory per span (RSS growth over the
+    spans stored), then the p95 of /api/traces searches (service + tag +
+    duration filters, some matching nothing) over those 1,000,000 spans."""
+    import random
+    import urllib.parse
+    import urllib.request
+    bin_dir = os.path.join(build, "bin")
+    ui, grpc, otlp = free_port(), free_port(), free_port()
+    tv = subprocess.Popen(pin(server_core) + [
+        os.path.join(bin_dir, "traceview"), "--host", "127.0.0.1", "--http-port", str(ui),
+        "--otlp-grpc-port", str(grpc), "--otlp-http-port", str(otlp),
+        "--max-traces", "200000", "--max-mib", "4096"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(ui)
+        wait_port(otlp)
+        rss_before = proc_status_kib(tv.pid, "VmRSS")
+        load = json.loads(subprocess.run(
+            pin(load_core) + [os.path.join(bin_dir, "traceview_load"), "--url",
+                              f"http://127.0.0.1:{otlp}/v1/traces", "--traces", "100000"],
+            check=True, capture_output=True, text=True).stdout)
+        rss_after = proc_status_kib(tv.pid, "VmRSS")
+        rng = random.Random(7)
+        latencies = []
+        for i in range(300):
+            service = f"service-{rng.randrange(5)}"
+            tag = rng.choice([{"http.response.status_code": "500"},
+                              {"cloud.region": rng.choice(["us-east", "eu-west", "ap-south"])},
+                              {"customer.id": f"c-{rng.randrange(1200)}"},
+                              {"http.request.method": "POST", "error": "true"}])
+            params = {"service": service, "tags": json.dumps(tag), "limit": "20",
+                      "minDuration": f"{rng.choice([1, 20, 50, 90])}ms"}
+            if i % 3 == 0:
+                params["operation"] = f"op-{service[-1]}-{rng.randrange(4)}"
+            url = f"http://127.0.0.1:{ui}/api/traces?" + urllib.parse.urlencode(params)
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=30) as r:
+                r.read()
+            latencies.append((time.perf_counter() - t0) * 1000)
+        latencies.sort()
+    finally:
+        tv.terminate()
+        tv.wait(timeout=60)
+    figures += [
+        ("traceview.ingest_spans_per_s", load["spans_per_s"], "spans/s"),
+        ("traceview.bytes_per_span", (rss_after - rss_before) * 1024 / load["spans"], "bytes"),
+        ("traceview.search_p50_ms", latencies[len(latencies) // 2], "ms"),
+        ("traceview.search_p95_ms", latencies[int(len(latencies) * 0.95)], "ms"),
+        ("traceview.ingest_failed_requests", load["failed"], "requests"),
+    ]
+
+
 SUITES = {"sdk_micro": sdk_micro, "sdk_export": sdk_export, "sdk_queue_full": sdk_queue_full,
-          "http": http_services, "collector": collector}
+          "http": http_services, "collector": collector,
+          "traceview": traceview}
 
 
 def main():

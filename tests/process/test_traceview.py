@@ -295,3 +295,28 @@ def test_api_v3_bad_requests(traceview, path, params, status):
     got, body = traceview.get(path, **params)
     assert got == status, body
     assert body["errors"][0]["httpCode"] == status and body["message"]
+
+
+def test_a_ten_thousand_span_trace_comes_back_whole(traceview):
+    trace = 0x10000
+    by_service = {f"svc-{i}": [] for i in range(5)}
+    for i in range(1, 10_001):
+        parent = i // 2 if i > 1 else 0  # a binary tree under span 1
+        by_service[f"svc-{i % 5}"].append(
+            span(trace, i, parent, f"op-{i % 7}", i, 50, 2 if i == 1 else 1, index=i))
+    traceview.ingest_json({"resourceSpans": [resource_spans(s, spans)
+                                             for s, spans in by_service.items()]})
+    status, body = traceview.get(f"/api/traces/{trace:032x}")
+    assert status == 200
+    got = body["data"][0]
+    assert len(got["spans"]) == 10_000
+    assert len(got["processes"]) == 5
+    ids = {s["spanID"] for s in got["spans"]}
+    assert len(ids) == 10_000
+    roots = [s for s in got["spans"] if not s["references"]]
+    assert [r["spanID"] for r in roots] == [f"{1:016x}"]
+    for s in got["spans"]:
+        for ref in s["references"]:
+            assert ref["refType"] == "CHILD_OF" and ref["spanID"] in ids
+    _, body = traceview.get("/api/traces", service="svc-3", operation="op-3", limit=5)
+    assert [t["traceID"] for t in body["data"]] == [f"{trace:032x}"]

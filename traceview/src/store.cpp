@@ -229,6 +229,10 @@ std::size_t TraceStore::add(const ExportTraceServiceRequest& request) {
           trace.bytes = kTraceOverhead;
           bytes_ += kTraceOverhead;
           order_.push_back(it->first);
+          by_start_.emplace(std::make_pair(trace.start_ns, trace.seq), &trace);
+        } else if (s.start_ns < trace.start_ns) {
+          by_start_.erase({trace.start_ns, trace.seq});
+          by_start_.emplace(std::make_pair(s.start_ns, trace.seq), &trace);
         }
         trace.start_ns = std::min(trace.start_ns, s.start_ns);
         trace.end_ns = std::max(trace.end_ns, s.end_ns);
@@ -249,6 +253,7 @@ void TraceStore::evict_locked() {
     auto it = traces_.find(order_.front());
     order_.pop_front();
     if (it == traces_.end()) continue;
+    by_start_.erase({it->second.start_ns, it->second.seq});
     bytes_ -= it->second.bytes;
     spans_ -= it->second.spans.size();
     traces_.erase(it);
@@ -271,10 +276,12 @@ std::map<std::string, std::vector<std::uint8_t>> TraceStore::operations(
   return it->second.operations;
 }
 
-bool TraceStore::matches(const StoredTrace& trace, const TraceQuery& q, std::uint32_t operation,
+bool TraceStore::matches(const StoredTrace& trace, const TraceQuery& q,
+                         const std::vector<char>& processes, std::uint32_t operation,
                          const std::vector<std::uint64_t>& wanted) const {
+  if (q.start_ns != 0 && trace.end_ns < q.start_ns) return false;
   for (const StoredSpan& s : trace.spans) {
-    if (processes_[s.process].service != q.service) continue;
+    if (!processes[s.process]) continue;
     if (!q.operation.empty() && s.operation != operation) continue;
     if (q.start_ns != 0 && s.start_ns < q.start_ns) continue;
     if (q.end_ns != 0 && s.start_ns > q.end_ns) continue;
@@ -296,15 +303,21 @@ std::vector<StoredTrace> TraceStore::find(const TraceQuery& q) const {
     if (it == operation_index_.end()) return {};
     operation = it->second;
   }
+  std::vector<char> processes(processes_.size());
+  bool any = false;
+  for (std::size_t i = 0; i < processes_.size(); ++i)
+    any |= processes[i] = processes_[i].service == q.service;
+  if (!any) return {};
   std::vector<std::uint64_t> wanted;
   for (const auto& [k, v] : q.tags) wanted.push_back(tag_hash(k, v));
+  // Newest start first; no span starts before its trace, so traces that
+  // start after q.end_ns cannot match.
+  auto it = q.end_ns == 0 ? by_start_.end() : by_start_.upper_bound({q.end_ns, UINT64_MAX});
   std::vector<const StoredTrace*> hits;
-  for (const auto& [key, trace] : traces_)
-    if (matches(trace, q, operation, wanted)) hits.push_back(&trace);
-  std::sort(hits.begin(), hits.end(), [](const StoredTrace* a, const StoredTrace* b) {
-    return a->start_ns != b->start_ns ? a->start_ns > b->start_ns : a->seq > b->seq;
-  });
-  if (q.limit > 0 && hits.size() > q.limit) hits.resize(q.limit);
+  while (it != by_start_.begin() && (q.limit == 0 || hits.size() < q.limit)) {
+    --it;
+    if (matches(*it->second, q, processes, operation, wanted)) hits.push_back(it->second);
+  }
   std::vector<StoredTrace> out;
   out.reserve(hits.size());
   for (const StoredTrace* t : hits) out.push_back(*t);

@@ -135,13 +135,17 @@ class TraceStore {
   std::uint32_t intern_scope(const opentelemetry::proto::common::v1::InstrumentationScope& scope);
   std::uint32_t intern_operation(const std::string& name);
   void evict_locked();
-  bool matches(const StoredTrace& trace, const TraceQuery& q, std::uint32_t operation,
-               const std::vector<std::uint64_t>& wanted) const;
+  bool matches(const StoredTrace& trace, const TraceQuery& q, const std::vector<char>& processes,
+               std::uint32_t operation, const std::vector<std::uint64_t>& wanted) const;
+  void index_time(StoredTrace& trace);
 
   StoreOptions options_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, StoredTrace> traces_;  // key: 16 id bytes
   std::deque<std::string> order_;                        // ids by arrival
+  // Traces by (start, arrival): search walks it newest first and stops at
+  // the limit. Pointers into traces_ (stable: node-based map).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, StoredTrace*> by_start_;
   std::vector<Process> processes_;
   std::unordered_map<std::string, std::uint32_t> process_index_;  // resource bytes →
   std::vector<std::vector<std::uint64_t>> process_tag_hashes_;

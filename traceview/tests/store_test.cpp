@@ -186,6 +186,42 @@ TEST(TraceStore, EveryFilterNarrowsTheSearch) {
   EXPECT_EQ(count(q), 0u);
 }
 
+TEST(TraceStore, SearchOrdersByTraceStartEvenWhenSpansArriveLate) {
+  TraceStore store;
+  // Trace 1 (root at kT0) first arrives without its root, so it seems to
+  // start at kT0 + 100, after trace 2 (kT0 + 50). When the root arrives the
+  // trace must move behind trace 2.
+  auto whole = geodns(1, kT0, false);
+  ExportTraceServiceRequest late, root;
+  for (int i = 0; i < whole.resource_spans_size(); ++i)
+    *(i == 0 ? root : late).add_resource_spans() = whole.resource_spans(i);
+  store.add(late);
+  store.add(geodns(2, kT0 + 50, false));
+  TraceQuery q;
+  q.service = "dns-worker";
+  auto found = store.find(q);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].id[15], 1);
+  store.add(root);
+  found = store.find(q);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].id[15], 2);
+  EXPECT_EQ(found[1].id[15], 1);
+  // The limit keeps the newest; an end time skips traces starting after it.
+  store.add(geodns(3, kT0 + 30, false));
+  q.limit = 2;
+  found = store.find(q);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].id[15], 2);
+  EXPECT_EQ(found[1].id[15], 3);
+  q.service = "dns-gateway";  // its spans start with their traces
+  q.end_ns = (kT0 + 40) * 1000;
+  found = store.find(q);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].id[15], 3);
+  EXPECT_EQ(found[1].id[15], 1);
+}
+
 TEST(TraceStore, OldestTracesAreEvictedPastTheLimits) {
   TraceStore by_count({3, std::size_t{1} << 30});
   for (std::uint64_t i = 1; i <= 5; ++i) by_count.add(geodns(i, kT0 + i, false));
