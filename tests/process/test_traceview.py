@@ -320,3 +320,40 @@ def test_a_ten_thousand_span_trace_comes_back_whole(traceview):
             assert ref["refType"] == "CHILD_OF" and ref["spanID"] in ids
     _, body = traceview.get("/api/traces", service="svc-3", operation="op-3", limit=5)
     assert [t["traceID"] for t in body["data"]] == [f"{trace:032x}"]
+
+
+def test_data_dir_keeps_traces_across_a_restart(bin_dir, tmp_path):
+    data = tmp_path / "data"
+    tv = Traceview(bin_dir, "--data-dir", str(data))
+    try:
+        for t in range(1, 4):
+            tv.ingest_json(geodns_request(t, failing_region="eu" if t == 2 else None))
+        _, before = tv.get(f"/api/traces/{2:032x}")
+    finally:
+        assert tv.stop()[0] == 0
+    # A crash mid-write leaves a torn record: it is cut off, the rest loads.
+    with open(data / "traces.log", "ab") as f:
+        f.write(b"\x40\x00\x00\x00torn")
+    tv = Traceview(bin_dir, "--data-dir", str(data))
+    try:
+        _, services = tv.get("/api/services")
+        assert services["data"] == ["dns-gateway", "dns-orchestrator", "dns-worker"]
+        _, after = tv.get(f"/api/traces/{2:032x}")
+        assert after == before
+        _, found = tv.get("/api/traces", service="dns-worker", tags='{"error":"true"}')
+        assert [t["traceID"] for t in found["data"]] == [f"{2:032x}"]
+    finally:
+        code, err = tv.stop()
+    assert code == 0
+    assert '"records":3' in err and '"dropped.bytes":8' in err, err
+
+
+def test_an_unusable_data_dir_is_exit_1(bin_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run([os.path.join(bin_dir, "traceview"), "--host", "127.0.0.1",
+                             "--otlp-grpc-port", "0", "--otlp-http-port", "0", "--http-port", "0",
+                             "--data-dir", str(blocker)], capture_output=True, text=True,
+                            timeout=15)
+    assert result.returncode == 1
+    assert "data directory" in result.stderr

@@ -80,32 +80,9 @@ std::optional<std::uint64_t> parse_rfc3339_ns(std::string_view s) {
   return static_cast<std::uint64_t>(secs) * 1'000'000'000 + frac_ns;
 }
 
-// A stored trace back as one OTLP request: spans grouped by resource and
-// scope, in the order they arrived.
-ExportTraceServiceRequest to_otlp(const StoredTrace& trace, const TraceStore& store) {
-  ExportTraceServiceRequest out;
-  std::map<std::uint32_t, int> resource_at;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, int> scope_at;
-  for (const StoredSpan& s : trace.spans) {
-    auto [rit, new_resource] = resource_at.try_emplace(s.process, out.resource_spans_size());
-    if (new_resource)
-      *out.add_resource_spans()->mutable_resource() = store.process(s.process).resource;
-    auto* rs = out.mutable_resource_spans(rit->second);
-    auto [sit, new_scope] = scope_at.try_emplace({s.process, s.scope}, rs->scope_spans_size());
-    if (new_scope) {
-      const Scope scope = store.scope(s.scope);
-      auto* ss = rs->add_scope_spans();
-      ss->mutable_scope()->set_name(scope.name);
-      ss->mutable_scope()->set_version(scope.version);
-    }
-    rs->mutable_scope_spans(sit->second)->add_spans()->ParseFromString(s.wire);
-  }
-  return out;
-}
-
 Response result(const std::vector<StoredTrace>& traces, const TraceStore& store) {
   ExportTraceServiceRequest all;
-  for (const StoredTrace& t : traces) all.MergeFrom(to_otlp(t, store));
+  for (const StoredTrace& t : traces) all.MergeFrom(store.to_request(t));
   std::string body = "{\"result\":";
   collector::encode_otlp_json(all, body);
   body += '}';

@@ -2,13 +2,15 @@
 // store, and the Jaeger query API on 16686.
 //
 //   traceview [--host H] [--otlp-grpc-port P] [--otlp-http-port P]
-//             [--http-port P] [--max-traces N] [--max-mib M]
+//             [--http-port P] [--max-traces N] [--max-mib M] [--data-dir DIR]
 //
 // Each flag has an environment variable (TRACEVIEW_HOST,
 // TRACEVIEW_OTLP_GRPC_PORT, TRACEVIEW_OTLP_HTTP_PORT, TRACEVIEW_HTTP_PORT,
-// TRACEVIEW_MAX_TRACES, TRACEVIEW_MAX_MIB); flags win. Port 0 picks a free
-// port; the "traceview started" log line says which. SIGTERM or SIGINT: stop
-// ingest, then the API, exit 0. Exit 2 on a bad command line, 1 when a port
+// TRACEVIEW_MAX_TRACES, TRACEVIEW_MAX_MIB, TRACEVIEW_DATA_DIR); flags win.
+// Port 0 picks a free port; the "traceview started" log line says which.
+// --data-dir turns persistence on (persistence.h): what was acknowledged is
+// there again after a restart. SIGTERM or SIGINT: stop ingest, then the API,
+// exit 0. Exit 2 on a bad command line, 1 when a port or the data directory
 // cannot be opened.
 #include <signal.h>
 
@@ -19,6 +21,7 @@
 
 #include "api.h"
 #include "extensions/http_endpoint.h"
+#include "persistence.h"
 #include "pipeline/metrics.h"
 #include "receivers/otlp_receiver.h"
 #include "spanline/net/log.h"
@@ -38,17 +41,19 @@ struct Args {
   unsigned ui_port = 16686;
   std::size_t max_traces = 100'000;
   std::size_t max_mib = 1024;
+  std::string data_dir;  // empty: memory only
 };
 
 constexpr const char* kUsage =
     "usage: traceview [--host H] [--otlp-grpc-port P] [--otlp-http-port P] [--http-port P]\n"
-    "                 [--max-traces N] [--max-mib M]\n"
+    "                 [--max-traces N] [--max-mib M] [--data-dir DIR]\n"
     "  --host            address to listen on (TRACEVIEW_HOST, default localhost)\n"
     "  --otlp-grpc-port  OTLP/gRPC ingest (TRACEVIEW_OTLP_GRPC_PORT, default 14317)\n"
     "  --otlp-http-port  OTLP/HTTP ingest (TRACEVIEW_OTLP_HTTP_PORT, default 14318)\n"
     "  --http-port       query API and UI (TRACEVIEW_HTTP_PORT, default 16686)\n"
     "  --max-traces      traces kept before the oldest is evicted (TRACEVIEW_MAX_TRACES, 100000)\n"
-    "  --max-mib         store size before the oldest is evicted (TRACEVIEW_MAX_MIB, 1024)\n";
+    "  --max-mib         store size before the oldest is evicted (TRACEVIEW_MAX_MIB, 1024)\n"
+    "  --data-dir        keep traces across restarts in DIR/traces.log (TRACEVIEW_DATA_DIR; off)\n";
 
 bool parse_number(std::string_view text, std::size_t max, std::size_t& out) {
   std::size_t v = 0;
@@ -89,6 +94,8 @@ bool apply(Args& a, std::string_view name, std::string_view value, std::string_v
   } else if (name == "max-traces") {
     if (!number(std::size_t{1} << 40)) return false;
     a.max_traces = n;
+  } else if (name == "data-dir") {
+    a.data_dir = value;
   } else if (name == "max-mib") {
     if (!number(std::size_t{1} << 30)) return false;
     a.max_mib = n;
@@ -103,7 +110,8 @@ std::optional<Args> parse_args(int argc, char** argv) {
                                                      {"otlp-http-port", "TRACEVIEW_OTLP_HTTP_PORT"},
                                                      {"http-port", "TRACEVIEW_HTTP_PORT"},
                                                      {"max-traces", "TRACEVIEW_MAX_TRACES"},
-                                                     {"max-mib", "TRACEVIEW_MAX_MIB"}};
+                                                     {"max-mib", "TRACEVIEW_MAX_MIB"},
+                                                     {"data-dir", "TRACEVIEW_DATA_DIR"}};
   for (const auto& [name, var] : env)
     if (const char* v = std::getenv(var); v != nullptr && !apply(a, name, v, var))
       return std::nullopt;
@@ -128,9 +136,15 @@ std::optional<Args> parse_args(int argc, char** argv) {
 // The pipeline's end: every request goes into the store.
 class StoreConsumer final : public sc::TracesConsumer {
  public:
-  explicit StoreConsumer(st::TraceStore& store) : store_(store) {}
+  StoreConsumer(st::TraceStore& store, st::Persistence* persistence)
+      : store_(store), persistence_(persistence) {}
   sc::ConsumeResult consume(sc::Traces traces) noexcept override {
     try {
+      if (persistence_ != nullptr) {
+        if (!persistence_->add(std::move(traces)))
+          return sc::ConsumeResult::retryable("traceview cannot write its log");
+        return sc::ConsumeResult::ok();
+      }
       for (auto* request : traces.requests()) store_.add(*request);
       return sc::ConsumeResult::ok();
     } catch (const std::exception& e) {
@@ -141,6 +155,7 @@ class StoreConsumer final : public sc::TracesConsumer {
 
  private:
   st::TraceStore& store_;
+  st::Persistence* persistence_;
 };
 
 std::string endpoint(const std::string& host, unsigned port) {
@@ -159,7 +174,21 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   st::TraceStore store({args->max_traces, args->max_mib * 1024 * 1024});
-  StoreConsumer consumer(store);
+  std::unique_ptr<st::Persistence> persistence;
+  if (!args->data_dir.empty()) {
+    try {
+      persistence = std::make_unique<st::Persistence>(args->data_dir, store);
+    } catch (const std::exception& e) {
+      net::log_error("traceview cannot open its data directory", {{"error.message", e.what()}});
+      return 1;
+    }
+    const auto& loaded = persistence->loaded();
+    net::log_info("traceview loaded its log", {{"records", loaded.records},
+                                               {"spans", loaded.spans},
+                                               {"traces", store.stats().traces},
+                                               {"dropped.bytes", loaded.dropped_bytes}});
+  }
+  StoreConsumer consumer(store, persistence.get());
   sc::Metrics metrics;
   sc::OtlpReceiverConfig rc;
   rc.grpc = sc::OtlpGrpcServerConfig{};

@@ -377,6 +377,40 @@ std::string TraceStore::operation_name(std::uint32_t index) const {
   return operations_.at(index);
 }
 
+ExportTraceServiceRequest TraceStore::to_request_locked(const StoredTrace& trace) const {
+  ExportTraceServiceRequest out;
+  std::map<std::uint32_t, int> resource_at;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, int> scope_at;
+  for (const StoredSpan& s : trace.spans) {
+    auto [rit, new_resource] = resource_at.try_emplace(s.process, out.resource_spans_size());
+    if (new_resource)
+      *out.add_resource_spans()->mutable_resource() = processes_[s.process].resource;
+    auto* rs = out.mutable_resource_spans(rit->second);
+    auto [sit, new_scope] = scope_at.try_emplace({s.process, s.scope}, rs->scope_spans_size());
+    if (new_scope) {
+      auto* scope = rs->add_scope_spans()->mutable_scope();
+      scope->set_name(scopes_[s.scope].name);
+      scope->set_version(scopes_[s.scope].version);
+    }
+    rs->mutable_scope_spans(sit->second)->add_spans()->ParseFromString(s.wire);
+  }
+  return out;
+}
+
+ExportTraceServiceRequest TraceStore::to_request(const StoredTrace& trace) const {
+  std::shared_lock lock(mu_);
+  return to_request_locked(trace);
+}
+
+void TraceStore::for_each_request(
+    const std::function<void(const ExportTraceServiceRequest&)>& fn) const {
+  std::shared_lock lock(mu_);
+  for (const std::string& key : order_) {
+    auto it = traces_.find(key);
+    if (it != traces_.end()) fn(to_request_locked(it->second));
+  }
+}
+
 StoreStats TraceStore::stats() const {
   std::shared_lock lock(mu_);
   return {traces_.size(), spans_, bytes_, evicted_, received_};

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -126,6 +127,12 @@ class TraceStore {
 
   StoreStats stats() const;
 
+  // A trace back as one OTLP request: its spans under their resources and
+  // scopes, in arrival order.
+  ExportTraceServiceRequest to_request(const StoredTrace& trace) const;
+  // Each stored trace as a request, oldest arrival first (for compaction).
+  void for_each_request(const std::function<void(const ExportTraceServiceRequest&)>& fn) const;
+
  private:
   struct ServiceInfo {
     std::map<std::string, std::vector<std::uint8_t>> operations;
@@ -137,7 +144,7 @@ class TraceStore {
   void evict_locked();
   bool matches(const StoredTrace& trace, const TraceQuery& q, const std::vector<char>& processes,
                std::uint32_t operation, const std::vector<std::uint64_t>& wanted) const;
-  void index_time(StoredTrace& trace);
+  ExportTraceServiceRequest to_request_locked(const StoredTrace& trace) const;
 
   StoreOptions options_;
   mutable std::shared_mutex mu_;
