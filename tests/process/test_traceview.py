@@ -357,3 +357,19 @@ def test_an_unusable_data_dir_is_exit_1(bin_dir, tmp_path):
                             timeout=15)
     assert result.returncode == 1
     assert "data directory" in result.stderr
+
+
+def test_the_trace_view_flags_where_propagation_broke(traceview):
+    # The gateway's call (span 2) is joined by nothing; the orchestrator
+    # starts a new trace (2) while it is in flight.
+    traceview.ingest_json({"resourceSpans": [
+        resource_spans("dns-gateway", [span(1, 1, 0, "GET /resolve", 0, 6000, 2),
+                                       span(1, 2, 1, "POST", 1000, 4000, 3)])]})
+    traceview.ingest_json({"resourceSpans": [
+        resource_spans("dns-orchestrator", [span(2, 10, 0, "POST /lookup", 1500, 2000, 2)])]})
+    _, body = traceview.get(f"/api/traces/{1:032x}")
+    by_name = {s["operationName"]: s for s in body["data"][0]["spans"]}
+    assert by_name["GET /resolve"]["warnings"] is None
+    assert "dns-orchestrator started a new trace" in by_name["POST"]["warnings"][0]
+    _, body = traceview.get(f"/api/traces/{2:032x}")
+    assert "dns-gateway was calling" in body["data"][0]["spans"][0]["warnings"][0]

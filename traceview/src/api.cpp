@@ -260,7 +260,7 @@ void add_query_api(net::Router& router, const TraceStore& store) {
                if (!id) throw BadParameter("traceID '" + hex + "' is not 1 to 32 hex digits");
                auto t = store.get(*id);
                if (!t) return failure(404, "not_found", "trace " + hex + " not found");
-               return envelope(json::array{jaeger_trace(*t, store)}, 1);
+               return envelope(json::array{jaeger_trace(*t, store, true)}, 1);
              }),
              untraced);
   router.get(

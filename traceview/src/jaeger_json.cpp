@@ -110,13 +110,16 @@ std::string_view kind_name(std::uint8_t kind) {
   }
 }
 
-json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store) {
+json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store, bool warnings) {
   const std::string trace_hex = to_hex(trace.id.data(), trace.id.size());
   std::map<std::uint32_t, std::string> process_ids;  // store index → "p1", "p2", ...
   json::array spans;
   spans.reserve(trace.spans.size());
   pb_trace::Span span;
-  for (const StoredSpan& stored : trace.spans) {
+  const auto notes =
+      warnings ? store.propagation_warnings(trace) : std::vector<std::vector<std::string>>();
+  for (std::size_t index = 0; index < trace.spans.size(); ++index) {
+    const StoredSpan& stored = trace.spans[index];
     if (!span.ParseFromString(stored.wire)) continue;
     auto [pid, fresh] = process_ids.try_emplace(stored.process);
     if (fresh) pid->second = "p" + std::to_string(process_ids.size());
@@ -165,7 +168,13 @@ json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store) {
     }
     j["logs"] = std::move(logs);
     j["processID"] = pid->second;
-    j["warnings"] = nullptr;
+    if (!notes.empty() && !notes[index].empty()) {
+      json::array w;
+      for (const std::string& note : notes[index]) w.push_back(json::string(note));
+      j["warnings"] = std::move(w);
+    } else {
+      j["warnings"] = nullptr;
+    }
     spans.push_back(std::move(j));
   }
   json::object processes;

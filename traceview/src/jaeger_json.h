@@ -14,7 +14,11 @@
 
 namespace spanline::traceview {
 
-boost::json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store);
+// With `warnings`, each span's "warnings" says where context propagation
+// seems to have broken (TraceStore::propagation_warnings; the Jaeger UI
+// shows them in the span's detail); else null.
+boost::json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store,
+                                 bool warnings = false);
 
 std::string to_hex(const std::uint8_t* bytes, std::size_t n);
 // 1 to 32 hex digits (left-padded with zeros, as Jaeger accepts), else nullopt.

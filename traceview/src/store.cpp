@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "jaeger_json.h"
+
 namespace spanline::traceview {
 namespace {
 
@@ -409,6 +411,110 @@ void TraceStore::for_each_request(
     auto it = traces_.find(key);
     if (it != traces_.end()) fn(to_request_locked(it->second));
   }
+}
+
+namespace {
+
+constexpr std::uint8_t kServer = pb_trace::Span::SPAN_KIND_SERVER;
+constexpr std::uint8_t kClient = pb_trace::Span::SPAN_KIND_CLIENT;
+constexpr std::uint8_t kProducer = pb_trace::Span::SPAN_KIND_PRODUCER;
+constexpr std::uint8_t kConsumer = pb_trace::Span::SPAN_KIND_CONSUMER;
+// A consumer may start this long after its producer ended (queue wait).
+constexpr std::uint64_t kQueueWindowNs = 60'000'000'000ULL;
+// How far back a search for the other side of a broken hop looks, and how
+// many traces it reads at most.
+constexpr std::uint64_t kLookBackNs = 300'000'000'000ULL;
+constexpr std::size_t kMaxTracesScanned = 20'000;
+
+std::uint64_t span_key(const SpanId& id) {
+  std::uint64_t k;
+  std::memcpy(&k, id.data(), sizeof k);
+  return k;
+}
+
+// Spans of `trace` that are the parent of another span of it.
+std::unordered_map<std::uint64_t, bool> parents_in(const StoredTrace& trace) {
+  std::unordered_map<std::uint64_t, bool> has_child;
+  for (const StoredSpan& s : trace.spans) has_child.emplace(span_key(s.span_id), false);
+  for (const StoredSpan& s : trace.spans)
+    if (auto it = has_child.find(span_key(s.parent_id)); it != has_child.end()) it->second = true;
+  return has_child;
+}
+
+bool is_call(const StoredSpan& s) {
+  return s.kind == kClient || s.kind == kProducer;
+}
+bool is_entry(const StoredSpan& s) {
+  return s.kind == kServer || s.kind == kConsumer;
+}
+// Could `entry` (a root) have been called by `call`?
+bool during(const StoredSpan& call, const StoredSpan& entry) {
+  const std::uint64_t until = call.kind == kProducer ? call.end_ns + kQueueWindowNs : call.end_ns;
+  return entry.start_ns >= call.start_ns && entry.start_ns <= until;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> TraceStore::propagation_warnings(
+    const StoredTrace& trace) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::vector<std::string>> out(trace.spans.size());
+  const auto has_child = parents_in(trace);
+  bool look_elsewhere = false;
+  for (std::size_t i = 0; i < trace.spans.size(); ++i) {
+    const StoredSpan& s = trace.spans[i];
+    const bool root =
+        std::all_of(s.parent_id.begin(), s.parent_id.end(), [](std::uint8_t b) { return b == 0; });
+    if (!root && !has_child.contains(span_key(s.parent_id)))
+      out[i].push_back("parent span " + to_hex(s.parent_id.data(), 8) +
+                       " never arrived: its service did not export it, or the context this span "
+                       "was given did not come from a span of this trace");
+    if ((root && is_entry(s)) || (is_call(s) && !has_child.at(span_key(s.span_id))))
+      look_elsewhere = true;
+  }
+  if (!look_elsewhere) return out;
+  // The other side of a broken hop is a root in another trace (for a call
+  // nobody joined) or a call nobody joined in another trace (for a root).
+  const std::uint64_t from = trace.start_ns > kLookBackNs ? trace.start_ns - kLookBackNs : 0;
+  const std::uint64_t to = trace.end_ns + kQueueWindowNs;
+  std::size_t scanned = 0;
+  for (auto it = by_start_.lower_bound({from, 0});
+       it != by_start_.end() && it->first.first <= to && scanned < kMaxTracesScanned;
+       ++it, ++scanned) {
+    const StoredTrace& other = *it->second;
+    if (&other == &trace || other.id == trace.id) continue;
+    std::unordered_map<std::uint64_t, bool> other_children;
+    bool other_children_known = false;
+    for (const StoredSpan& o : other.spans) {
+      const bool o_root = std::all_of(o.parent_id.begin(), o.parent_id.end(),
+                                      [](std::uint8_t b) { return b == 0; });
+      for (std::size_t i = 0; i < trace.spans.size(); ++i) {
+        const StoredSpan& s = trace.spans[i];
+        if (processes_[s.process].service == processes_[o.process].service) continue;
+        const bool s_root = std::all_of(s.parent_id.begin(), s.parent_id.end(),
+                                        [](std::uint8_t b) { return b == 0; });
+        const std::string other_hex = to_hex(other.id.data(), other.id.size());
+        if (s_root && is_entry(s) && is_call(o) && during(o, s)) {
+          if (!other_children_known) {
+            other_children = parents_in(other);
+            other_children_known = true;
+          }
+          if (other_children.at(span_key(o.span_id))) continue;
+          out[i].push_back("this trace starts here, but " + processes_[o.process].service +
+                           " was calling (span '" + operations_[o.operation] + "' of trace " +
+                           other_hex + ") when it started, and no span joined that call: " +
+                           "the trace context was probably not propagated");
+        } else if (is_call(s) && !has_child.at(span_key(s.span_id)) && o_root && is_entry(o) &&
+                   during(s, o)) {
+          out[i].push_back("no span joined this call, but " + processes_[o.process].service +
+                           " started a new trace (" + other_hex + ", span '" +
+                           operations_[o.operation] +
+                           "') during it: the trace context was probably not propagated");
+        }
+      }
+    }
+  }
+  return out;
 }
 
 StoreStats TraceStore::stats() const {

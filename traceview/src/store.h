@@ -127,6 +127,12 @@ class TraceStore {
 
   StoreStats stats() const;
 
+  // Where context propagation seems to have broken, per span of `trace` (in
+  // its order): a parent that never arrived; a root SERVER/CONSUMER span
+  // that started while a CLIENT/PRODUCER span of another service in another
+  // trace was in flight with no span joined to it (and that call's side).
+  std::vector<std::vector<std::string>> propagation_warnings(const StoredTrace& trace) const;
+
   // A trace back as one OTLP request: its spans under their resources and
   // scopes, in arrival order.
   ExportTraceServiceRequest to_request(const StoredTrace& trace) const;

@@ -256,6 +256,49 @@ TEST(TraceStore, DependenciesCountCallsAndErrorsPerEdge) {
   EXPECT_TRUE(store.dependencies(0, kT0 * 1000).empty());
 }
 
+TEST(PropagationWarnings, ABrokenHopIsFlaggedOnBothSidesAndAMissingParentToo) {
+  TraceStore store;
+  const auto server = pb_trace::Span::SPAN_KIND_SERVER;
+  const auto client = pb_trace::Span::SPAN_KIND_CLIENT;
+  // Trace 1: the gateway calls the orchestrator (span 2, 1000–5000 µs), but
+  // nothing joins the call; trace 2 starts in the orchestrator during it.
+  store.add(make_trace(1, {{"dns-gateway", "GET /resolve", 1, 0, kT0, 6000, server},
+                           {"dns-gateway", "POST", 2, 1, kT0 + 1000, 4000, client}}));
+  store.add(make_trace(2, {{"dns-orchestrator", "POST /lookup", 10, 0, kT0 + 1500, 2000, server}}));
+  // Trace 3: a span whose parent never arrived.
+  store.add(make_trace(3, {{"dns-worker", "lookup eu", 20, 99, kT0 + 100, 10, server}}));
+  // Trace 4: a call that was joined, and one to an uninstrumented peer with
+  // no root anywhere near it: neither is flagged.
+  store.add(
+      make_trace(4, {{"dns-gateway", "GET /resolve", 30, 0, kT0 + 900'000'000, 100, server},
+                     {"dns-gateway", "POST", 31, 30, kT0 + 900'000'010, 50, client},
+                     {"dns-orchestrator", "POST /lookup", 32, 31, kT0 + 900'000'020, 10, server},
+                     {"dns-gateway", "GET", 33, 30, kT0 + 900'000'070, 10, client}}));
+  auto warnings_of = [&](std::uint8_t trace) {
+    TraceId id{};
+    id[15] = trace;
+    return store.propagation_warnings(*store.get(id));
+  };
+  const auto w1 = warnings_of(1);
+  EXPECT_TRUE(w1[0].empty());
+  ASSERT_EQ(w1[1].size(), 1u);
+  EXPECT_NE(w1[1][0].find("dns-orchestrator started a new trace"), std::string::npos) << w1[1][0];
+  const auto w2 = warnings_of(2);
+  ASSERT_EQ(w2[0].size(), 1u);
+  EXPECT_NE(w2[0][0].find("dns-gateway was calling"), std::string::npos) << w2[0][0];
+  const auto w3 = warnings_of(3);
+  ASSERT_EQ(w3[0].size(), 1u);
+  EXPECT_NE(w3[0][0].find("parent span 0000000000000063 never arrived"), std::string::npos);
+  for (const auto& w : warnings_of(4)) EXPECT_TRUE(w.empty());
+  // In the Jaeger JSON of the trace view, as span warnings.
+  TraceId id{};
+  id[15] = 2;
+  const json::object t = jaeger_trace(*store.get(id), store, true);
+  EXPECT_EQ(t.at("spans").as_array()[0].at("warnings").as_array().size(), 1u);
+  EXPECT_TRUE(
+      jaeger_trace(*store.get(id), store).at("spans").as_array()[0].at("warnings").is_null());
+}
+
 TEST(JaegerJson, SpansReferencesTagsLogsAndProcesses) {
   TraceStore store;
   store.add(geodns(0xabc, kT0, true));
