@@ -373,3 +373,45 @@ def test_the_trace_view_flags_where_propagation_broke(traceview):
     assert "dns-orchestrator started a new trace" in by_name["POST"]["warnings"][0]
     _, body = traceview.get(f"/api/traces/{2:032x}")
     assert "dns-gateway was calling" in body["data"][0]["spans"][0]["warnings"][0]
+
+
+def _raw_get(url):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type"), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), e.read()
+
+
+def test_the_ui_is_served_from_the_binary(traceview):
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "traceview", "ui")
+    base = f"http://127.0.0.1:{traceview.ui}"
+    with open(os.path.join(root, "index.html"), "rb") as f:
+        index = f.read()
+    for page in ("/", "/search?service=x", f"/trace/{1:032x}", "/dependencies"):
+        status, ctype, body = _raw_get(base + page)
+        assert status == 200 and ctype.startswith("text/html") and body == index, page
+    for name in os.listdir(root):
+        status, ctype, body = _raw_get(f"{base}/ui/{name}")
+        with open(os.path.join(root, name), "rb") as f:
+            assert status == 200 and body == f.read(), name
+        if name.endswith(".js"):
+            assert ctype.startswith("text/javascript")
+    for bad in ("/ui/nope.js", "/ui/..%2FCMakeLists.txt", "/ui/.hidden"):
+        assert _raw_get(base + bad)[0] == 404, bad
+
+
+def test_ui_dir_serves_files_from_disk(bin_dir, tmp_path):
+    (tmp_path / "index.html").write_text("<p>dev copy</p>")
+    (tmp_path / "extra.css").write_text("p{}")
+    tv = Traceview(bin_dir, "--ui-dir", str(tmp_path))
+    try:
+        base = f"http://127.0.0.1:{tv.ui}"
+        assert _raw_get(base + "/")[2] == b"<p>dev copy</p>"
+        status, ctype, body = _raw_get(base + "/ui/extra.css")
+        assert status == 200 and ctype.startswith("text/css") and body == b"p{}"
+    finally:
+        assert tv.stop()[0] == 0

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "api.h"
+#include "assets.h"
 #include "extensions/http_endpoint.h"
 #include "persistence.h"
 #include "pipeline/metrics.h"
@@ -42,6 +43,7 @@ struct Args {
   std::size_t max_traces = 100'000;
   std::size_t max_mib = 1024;
   std::string data_dir;  // empty: memory only
+  std::string ui_dir;    // empty: the embedded UI
 };
 
 constexpr const char* kUsage =
@@ -53,7 +55,9 @@ constexpr const char* kUsage =
     "  --http-port       query API and UI (TRACEVIEW_HTTP_PORT, default 16686)\n"
     "  --max-traces      traces kept before the oldest is evicted (TRACEVIEW_MAX_TRACES, 100000)\n"
     "  --max-mib         store size before the oldest is evicted (TRACEVIEW_MAX_MIB, 1024)\n"
-    "  --data-dir        keep traces across restarts in DIR/traces.log (TRACEVIEW_DATA_DIR; off)\n";
+    "  --data-dir        keep traces across restarts in DIR/traces.log (TRACEVIEW_DATA_DIR; off)\n"
+    "  --ui-dir          serve the web UI from DIR instead of the embedded copy "
+    "(TRACEVIEW_UI_DIR)\n";
 
 bool parse_number(std::string_view text, std::size_t max, std::size_t& out) {
   std::size_t v = 0;
@@ -96,6 +100,8 @@ bool apply(Args& a, std::string_view name, std::string_view value, std::string_v
     a.max_traces = n;
   } else if (name == "data-dir") {
     a.data_dir = value;
+  } else if (name == "ui-dir") {
+    a.ui_dir = value;
   } else if (name == "max-mib") {
     if (!number(std::size_t{1} << 30)) return false;
     a.max_mib = n;
@@ -111,7 +117,8 @@ std::optional<Args> parse_args(int argc, char** argv) {
                                                      {"http-port", "TRACEVIEW_HTTP_PORT"},
                                                      {"max-traces", "TRACEVIEW_MAX_TRACES"},
                                                      {"max-mib", "TRACEVIEW_MAX_MIB"},
-                                                     {"data-dir", "TRACEVIEW_DATA_DIR"}};
+                                                     {"data-dir", "TRACEVIEW_DATA_DIR"},
+                                                     {"ui-dir", "TRACEVIEW_UI_DIR"}};
   for (const auto& [name, var] : env)
     if (const char* v = std::getenv(var); v != nullptr && !apply(a, name, v, var))
       return std::nullopt;
@@ -203,6 +210,7 @@ int main(int argc, char** argv) {
   net::Router router;
   st::add_query_api(router, store);
   st::add_query_api_v3(router, store);
+  st::add_ui_routes(router, args->ui_dir);
   std::unique_ptr<net::Server> api;
   try {
     receiver.start();
