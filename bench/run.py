@@ -361,7 +361,15 @@ def traceview(build, figures, server_core, load_core):
     finally:
         tv.terminate()
         tv.wait(timeout=60)
+    # The web UI opening big traces, in headless chromium (its own traceview;
+    # not pinned: chromium is several processes).
+    ui = json.loads(subprocess.run(
+        ["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "ui_open.mjs"),
+         os.path.join(bin_dir, "traceview")],
+        check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
     figures += [
+        ("traceview.ui_open_10k_ms", ui["open_10k_ms"], "ms"),
+        ("traceview.ui_open_50k_ms", ui["open_50k_ms"], "ms"),
         ("traceview.ingest_spans_per_s", load["spans_per_s"], "spans/s"),
         ("traceview.bytes_per_span", (rss_after - rss_before) * 1024 / load["spans"], "bytes"),
         ("traceview.search_p50_ms", latencies[len(latencies) // 2], "ms"),

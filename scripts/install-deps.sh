@@ -9,7 +9,7 @@ debs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-cpp-dev
-  python3 python3-pytest wrk curl
+  python3 python3-pytest wrk curl chromium
 )
 # Node.js may come from another apt source already; only ask Debian for it when absent.
 command -v node >/dev/null || debs+=(nodejs)
@@ -27,13 +27,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages of the interop tests (the OpenTelemetry JS SDK as an independent
-# peer). Reinstalled from the lock file whenever the lock is newer than the
-# installed tree, so pinned upgrades take effect.
-interop="$here/tests/interop"
-if [ -f "$interop/package-lock.json" ]; then
-  stamp="$interop/node_modules/.package-lock.json"
-  if [ ! -f "$stamp" ] || [ "$interop/package-lock.json" -nt "$stamp" ]; then
-    echo "install-deps: npm ci in tests/interop"
-    (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
+# peer) and of the browser tests (playwright-core). Reinstalled from the lock
+# file whenever the lock is newer than the installed tree, so pinned upgrades
+# take effect.
+for dir in tests/interop tests/browser; do
+  pkg="$here/$dir"
+  [ -f "$pkg/package-lock.json" ] || continue
+  stamp="$pkg/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$pkg/package-lock.json" -nt "$stamp" ]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$pkg" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-fi
+done

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "jaeger_json.h"
 
@@ -441,6 +442,9 @@ std::unordered_map<std::uint64_t, bool> parents_in(const StoredTrace& trace) {
   return has_child;
 }
 
+bool is_root(const StoredSpan& s) {
+  return std::all_of(s.parent_id.begin(), s.parent_id.end(), [](std::uint8_t b) { return b == 0; });
+}
 bool is_call(const StoredSpan& s) {
   return s.kind == kClient || s.kind == kProducer;
 }
@@ -460,21 +464,21 @@ std::vector<std::vector<std::string>> TraceStore::propagation_warnings(
   std::shared_lock lock(mu_);
   std::vector<std::vector<std::string>> out(trace.spans.size());
   const auto has_child = parents_in(trace);
-  bool look_elsewhere = false;
+  // This trace's spans that may be one side of a broken hop: roots that
+  // were entered (SERVER/CONSUMER) and calls nobody joined. Usually a few.
+  std::vector<std::size_t> candidates;
   for (std::size_t i = 0; i < trace.spans.size(); ++i) {
     const StoredSpan& s = trace.spans[i];
-    const bool root =
-        std::all_of(s.parent_id.begin(), s.parent_id.end(), [](std::uint8_t b) { return b == 0; });
-    if (!root && !has_child.contains(span_key(s.parent_id)))
+    if (!is_root(s) && !has_child.contains(span_key(s.parent_id)))
       out[i].push_back("parent span " + to_hex(s.parent_id.data(), 8) +
                        " never arrived: its service did not export it, or the context this span "
                        "was given did not come from a span of this trace");
-    if ((root && is_entry(s)) || (is_call(s) && !has_child.at(span_key(s.span_id))))
-      look_elsewhere = true;
+    if ((is_root(s) && is_entry(s)) || (is_call(s) && !has_child.at(span_key(s.span_id))))
+      candidates.push_back(i);
   }
-  if (!look_elsewhere) return out;
-  // The other side of a broken hop is a root in another trace (for a call
-  // nobody joined) or a call nobody joined in another trace (for a root).
+  if (candidates.empty()) return out;
+  // The other side is a call nobody joined (for a root) or an entered root
+  // (for a call) in another trace, of another service, at the right time.
   const std::uint64_t from = trace.start_ns > kLookBackNs ? trace.start_ns - kLookBackNs : 0;
   const std::uint64_t to = trace.end_ns + kQueueWindowNs;
   std::size_t scanned = 0;
@@ -482,35 +486,33 @@ std::vector<std::vector<std::string>> TraceStore::propagation_warnings(
        it != by_start_.end() && it->first.first <= to && scanned < kMaxTracesScanned;
        ++it, ++scanned) {
     const StoredTrace& other = *it->second;
-    if (&other == &trace || other.id == trace.id) continue;
-    std::unordered_map<std::uint64_t, bool> other_children;
-    bool other_children_known = false;
+    if (other.id == trace.id) continue;
+    std::optional<std::unordered_map<std::uint64_t, bool>> other_children;  // when needed
+    std::string other_hex;
     for (const StoredSpan& o : other.spans) {
-      const bool o_root = std::all_of(o.parent_id.begin(), o.parent_id.end(),
-                                      [](std::uint8_t b) { return b == 0; });
-      for (std::size_t i = 0; i < trace.spans.size(); ++i) {
+      const bool o_entry_root = is_root(o) && is_entry(o);
+      if (!o_entry_root && !is_call(o)) continue;
+      for (std::size_t i : candidates) {
         const StoredSpan& s = trace.spans[i];
-        if (processes_[s.process].service == processes_[o.process].service) continue;
-        const bool s_root = std::all_of(s.parent_id.begin(), s.parent_id.end(),
-                                        [](std::uint8_t b) { return b == 0; });
-        const std::string other_hex = to_hex(other.id.data(), other.id.size());
-        if (s_root && is_entry(s) && is_call(o) && during(o, s)) {
-          if (!other_children_known) {
-            other_children = parents_in(other);
-            other_children_known = true;
-          }
-          if (other_children.at(span_key(o.span_id))) continue;
-          out[i].push_back("this trace starts here, but " + processes_[o.process].service +
-                           " was calling (span '" + operations_[o.operation] + "' of trace " +
-                           other_hex + ") when it started, and no span joined that call: " +
-                           "the trace context was probably not propagated");
-        } else if (is_call(s) && !has_child.at(span_key(s.span_id)) && o_root && is_entry(o) &&
-                   during(s, o)) {
-          out[i].push_back("no span joined this call, but " + processes_[o.process].service +
-                           " started a new trace (" + other_hex + ", span '" +
-                           operations_[o.operation] +
-                           "') during it: the trace context was probably not propagated");
+        const bool s_entry_root = is_root(s) && is_entry(s);
+        const bool pair = s_entry_root ? is_call(o) && during(o, s) : o_entry_root && during(s, o);
+        if (!pair || processes_[s.process].service == processes_[o.process].service) continue;
+        if (s_entry_root) {
+          if (!other_children) other_children = parents_in(other);
+          if (other_children->at(span_key(o.span_id))) continue;  // that call was joined
         }
+        if (other_hex.empty()) other_hex = to_hex(other.id.data(), other.id.size());
+        const std::string& service = processes_[o.process].service;
+        const std::string& operation = operations_[o.operation];
+        if (s_entry_root)
+          out[i].push_back("this trace starts here, but " + service + " was calling (span '" +
+                           operation + "' of trace " + other_hex +
+                           ") when it started, and no span joined that call: the trace context "
+                           "was probably not propagated");
+        else
+          out[i].push_back("no span joined this call, but " + service + " started a new trace (" +
+                           other_hex + ", span '" + operation +
+                           "') during it: the trace context was probably not propagated");
       }
     }
   }
