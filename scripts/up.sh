@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make up`: the Taskflow original, observed. traceview (UI/API 16686, OTLP
+# `make up`: the Taskflow original, observed. traceview (web UI and API 16686, OTLP
 # 14317/14318), the central collector (deploy/otelcol/central.yaml: OTLP
 # 4317/4318 with the bearer token; debug exporter on its stderr, and on to
 # traceview), task-worker (8090) and task-api (8081) exporting OTLP/HTTP to
@@ -71,7 +71,7 @@ cat >&2 <<MSG
 spanline: Taskflow is up; Ctrl-C to stop
   task-api     http://127.0.0.1:$api_port    task-worker  http://127.0.0.1:$worker_port
   collector    OTLP 127.0.0.1:$CENTRAL_OTLP_GRPC_PORT (gRPC) / :$CENTRAL_OTLP_HTTP_PORT (HTTP), metrics http://127.0.0.1:$CENTRAL_METRICS_PORT/metrics
-  traceview    http://127.0.0.1:$TRACEVIEW_HTTP_PORT  (Jaeger API: /api/services, /api/traces?service=task-api)
+  traceview    http://127.0.0.1:$TRACEVIEW_HTTP_PORT/  (web UI; Jaeger API: /api/services, /api/traces?service=task-api)
 Try:
   curl -s -X POST http://127.0.0.1:$api_port/tasks -H 'Content-Type: application/json' -d '{"text": "Fix the urgent login bug"}'
   curl -s http://127.0.0.1:$api_port/tasks
