@@ -415,3 +415,48 @@ def test_ui_dir_serves_files_from_disk(bin_dir, tmp_path):
         assert status == 200 and ctype.startswith("text/css") and body == b"p{}"
     finally:
         assert tv.stop()[0] == 0
+
+
+def test_geodns_shaped_trace_with_five_services_and_concurrent_lookups(traceview):
+    """gateway → orchestrator → three regional workers (a service each),
+    every region answering two concurrent lookups: 5 services, one trace."""
+    trace = 0x6e0
+    spans = {"dns-gateway": [span(trace, 1, 0, "GET /resolve", 0, 20_000, 2)],
+             "dns-orchestrator": [span(trace, 2, 1, "POST /lookup", 100, 19_000, 2)]}
+    next_id = 10
+    for r, region in enumerate(["us", "eu", "ap"]):
+        producer = next_id
+        spans["dns-orchestrator"].append(
+            span(trace, producer, 2, f"publish dns.{region}", 200 + r, 30, 4))
+        spans[f"dns-worker-{region}"] = [
+            span(trace, producer + 1 + k, producer, f"lookup {q}", 400 + r * 10 + k, 5_000 + 700 * k,
+                 5, error=(region == "eu" and k == 1), dns_question=q, region=region)
+            for k, q in enumerate(["example.com", "example.org"])]
+        next_id += 10
+    traceview.ingest_json({"resourceSpans": [resource_spans(s, v) for s, v in spans.items()]})
+
+    _, body = traceview.get("/api/services")
+    assert body["data"] == ["dns-gateway", "dns-orchestrator", "dns-worker-ap", "dns-worker-eu",
+                            "dns-worker-us"]
+    _, body = traceview.get(f"/api/traces/{trace:032x}")
+    got = body["data"][0]
+    assert len(got["spans"]) == 11 and len(got["processes"]) == 5
+    consumers = [s for s in got["spans"]
+                 if {"key": "span.kind", "type": "string", "value": "consumer"} in s["tags"]]
+    assert len(consumers) == 6
+    for region in ("us", "eu", "ap"):
+        _, found = traceview.get("/api/traces", service=f"dns-worker-{region}",
+                                 tag=f"dns.question:example.org")
+        assert [t["traceID"] for t in found["data"]] == [f"{trace:032x}"]
+    _, found = traceview.get("/api/traces", service="dns-worker-eu", tags='{"error":"true"}',
+                             minDuration="5.5ms")
+    assert len(found["data"]) == 1
+    _, found = traceview.get("/api/traces", service="dns-worker-us", tags='{"error":"true"}')
+    assert found["data"] == []
+    _, deps = traceview.get("/api/dependencies", endTs=T0_NS // 1_000_000 + 60_000,
+                            lookback=3_600_000)
+    edges = {(d["parent"], d["child"]): (d["callCount"], d["errorCount"]) for d in deps["data"]}
+    assert edges == {("dns-gateway", "dns-orchestrator"): (1, 0),
+                     ("dns-orchestrator", "dns-worker-us"): (2, 0),
+                     ("dns-orchestrator", "dns-worker-eu"): (2, 1),
+                     ("dns-orchestrator", "dns-worker-ap"): (2, 0)}
