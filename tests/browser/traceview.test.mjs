@@ -2,14 +2,17 @@
 // search finds the GeoDNS trace, its waterfall has every span and service,
 // a click shows a span's attributes, a deep link opens a trace with a span
 // selected, the dependency graph has the edges, and a 10,000-span trace
-// opens with only the visible rows in the DOM. Screenshots are kept in
+// opens with only the visible rows in the DOM, a downloaded trace opens again
+// from its file, and a broken hop is flagged. Screenshots are kept in
 // SPANLINE_ARTIFACTS_DIR. Run by ctest (`browser.traceview`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Traceview, bigTraceRequests, geodnsTrace, hex, launchBrowser } from './harness.mjs';
+import {
+  Traceview, bigTraceRequests, geodnsTrace, hex, launchBrowser, request, span,
+} from './harness.mjs';
 
 const BINARY = process.env.SPANLINE_TRACEVIEW;
 if (!BINARY) throw new Error('SPANLINE_TRACEVIEW is not set (run through ctest)');
@@ -112,6 +115,52 @@ test('a 10,000-span trace opens with only the visible rows in the DOM', async ()
   await page.waitForFunction(() => /\d/.test(
     document.querySelector('[data-testid="span-search-count"]')?.textContent || ''));
   await page.screenshot({ path: join(ARTIFACTS, 'traceview-10k.png') });
+});
+
+test('a trace downloads as JSON and opens again from that file, without the server', async () => {
+  await page.goto(`${tv.base}/trace/${hex(0xa2, 32)}`);
+  await ready();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid="download-json"]'),
+  ]);
+  const file = join(ARTIFACTS, 'trace-a2.json');
+  await download.saveAs(file);
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(saved.data[0].traceID, hex(0xa2, 32));
+  assert.equal(saved.data[0].spans.length, 8);
+  // A trace the server has never seen: the same file with another id.
+  saved.data[0].traceID = hex(0xf11e, 32);
+  for (const s of saved.data[0].spans) s.traceID = hex(0xf11e, 32);
+  const renamed = join(ARTIFACTS, 'trace-f11e.json');
+  writeFileSync(renamed, JSON.stringify(saved));
+  await page.goto(`${tv.base}/search`);
+  await ready();
+  await page.setInputFiles('[data-testid="open-json"]', renamed);
+  await page.waitForURL(`**/trace/${hex(0xf11e, 32)}*`);
+  await ready();
+  assert.equal(await page.locator('[data-testid="trace-header"]').getAttribute('data-span-count'), '8');
+  assert.equal(await page.locator('[data-testid="span-row"]').count(), 8);
+});
+
+test('the span detail shows where propagation broke', async () => {
+  // The gateway's call is joined by nothing; the orchestrator starts a new
+  // trace while it is in flight.
+  await tv.ingest(request({
+    'dns-gateway': [span({ trace: 0xc1, id: 1, name: 'GET /resolve', startUs: 0, durUs: 6000, kind: 2 }),
+      span({ trace: 0xc1, id: 2, parent: 1, name: 'POST', startUs: 1000, durUs: 4000, kind: 3 })],
+  }));
+  await tv.ingest(request({
+    'dns-orchestrator': [span({ trace: 0xc2, id: 10, name: 'POST /lookup', startUs: 1500, durUs: 2000, kind: 2 })],
+  }));
+  await page.goto(`${tv.base}/trace/${hex(0xc2, 32)}`);
+  await ready();
+  const row = page.locator(`[data-testid="span-row"][data-span-id="${hex(10, 16)}"]`);
+  assert.equal(await row.getAttribute('data-warning'), 'true');
+  await row.click();
+  const detail = page.locator('[data-testid="span-detail"]');
+  await detail.waitFor();
+  assert.match(await detail.innerText(), /dns-gateway was calling/);
 });
 
 test('no errors in the page', () => {
