@@ -19,6 +19,10 @@ using net::Request;
 using net::Response;
 
 // A parameter that cannot be used: the message of the 400.
+// The most traces one search returns (Jaeger's UI asks for up to 1,500):
+// every one is copied and rendered.
+constexpr std::uint64_t kMaxLimit = 10'000;
+
 struct BadParameter : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -65,7 +69,7 @@ std::uint64_t micros_param(const Request& r, std::string_view name) {
   auto v = r.query_param(name);
   if (!v || v->empty()) return 0;
   auto n = parse_u64(*v);
-  if (!n)
+  if (!n || *n > UINT64_MAX / 1000)
     throw BadParameter("parameter '" + std::string(name) +
                        "' must be microseconds since the epoch, not '" + *v + "'");
   return *n * 1000;
@@ -137,7 +141,7 @@ TraceQuery trace_query(const Request& r) {
     auto n = parse_u64(*limit);
     if (!n)
       throw BadParameter("parameter 'limit' must be a non-negative integer, not '" + *limit + "'");
-    if (*n > 0) q.limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, 100'000));
+    if (*n > 0) q.limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, kMaxLimit));
   }
   return q;
 }
@@ -269,7 +273,8 @@ void add_query_api(net::Router& router, const TraceStore& store) {
         std::uint64_t end_ms = now_ns() / 1'000'000, lookback_ms = 86'400'000;
         if (auto v = r.query_param("endTs"); v && !v->empty()) {
           auto n = parse_u64(*v);
-          if (!n) throw BadParameter("parameter 'endTs' must be milliseconds since the epoch");
+          if (!n || *n > UINT64_MAX / 1'000'000)
+            throw BadParameter("parameter 'endTs' must be milliseconds since the epoch");
           end_ms = *n;
         }
         if (auto v = r.query_param("lookback"); v && !v->empty()) {

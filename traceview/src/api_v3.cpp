@@ -34,7 +34,7 @@ Response v3_error(int status, std::string_view code, const std::string& message)
 // the epoch; nullopt when malformed.
 std::optional<std::uint64_t> parse_rfc3339_ns(std::string_view s) {
   auto num = [&](std::size_t pos, std::size_t len, int& out) {
-    if (pos + len > s.size()) return false;
+    if (pos + len > s.size() || s[pos] < '0' || s[pos] > '9') return false;
     auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
     return ec == std::errc() && p == s.data() + pos + len;
   };
@@ -76,7 +76,7 @@ std::optional<std::uint64_t> parse_rfc3339_ns(std::string_view s) {
   if (!ymd.ok()) return std::nullopt;
   const auto days = std::chrono::sys_days(ymd).time_since_epoch().count();
   const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-  if (secs < 0) return std::nullopt;
+  if (secs < 0 || secs > 18'000'000'000LL) return std::nullopt;  // past year 2540: no ns count
   return static_cast<std::uint64_t>(secs) * 1'000'000'000 + frac_ns;
 }
 
@@ -156,7 +156,7 @@ void add_query_api_v3(net::Router& router, const TraceStore& store) {
       if (ec != std::errc() || p != v->data() + v->size() || n == 0)
         return v3_error(400, "bad_parameter",
                         "parameter 'query.search_depth' must be a positive integer");
-      q.limit = std::min<std::size_t>(n, 100'000);
+      q.limit = std::min<std::size_t>(n, 10'000);  // as /api/traces
     }
     if (auto v = param(r, "query.attributes")) {
       boost::system::error_code ec;

@@ -3,10 +3,12 @@
 //
 //   traceview [--host H] [--otlp-grpc-port P] [--otlp-http-port P]
 //             [--http-port P] [--max-traces N] [--max-mib M] [--data-dir DIR]
+//             [--ui-dir DIR]
 //
 // Each flag has an environment variable (TRACEVIEW_HOST,
 // TRACEVIEW_OTLP_GRPC_PORT, TRACEVIEW_OTLP_HTTP_PORT, TRACEVIEW_HTTP_PORT,
-// TRACEVIEW_MAX_TRACES, TRACEVIEW_MAX_MIB, TRACEVIEW_DATA_DIR); flags win.
+// TRACEVIEW_MAX_TRACES, TRACEVIEW_MAX_MIB, TRACEVIEW_DATA_DIR,
+// TRACEVIEW_UI_DIR); flags win.
 // Port 0 picks a free port; the "traceview started" log line says which.
 // --data-dir turns persistence on (persistence.h): what was acknowledged is
 // there again after a restart. SIGTERM or SIGINT: stop ingest, then the API,
@@ -48,7 +50,7 @@ struct Args {
 
 constexpr const char* kUsage =
     "usage: traceview [--host H] [--otlp-grpc-port P] [--otlp-http-port P] [--http-port P]\n"
-    "                 [--max-traces N] [--max-mib M] [--data-dir DIR]\n"
+    "                 [--max-traces N] [--max-mib M] [--data-dir DIR] [--ui-dir DIR]\n"
     "  --host            address to listen on (TRACEVIEW_HOST, default localhost)\n"
     "  --otlp-grpc-port  OTLP/gRPC ingest (TRACEVIEW_OTLP_GRPC_PORT, default 14317)\n"
     "  --otlp-http-port  OTLP/HTTP ingest (TRACEVIEW_OTLP_HTTP_PORT, default 14318)\n"

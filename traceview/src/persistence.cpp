@@ -40,8 +40,7 @@ bool Persistence::add(collector::Traces traces) {
   std::lock_guard lock(mu_);
   if (!log_.append(bytes)) return false;
   for (auto* request : traces.requests()) store_.add(*request);
-  const auto stats = store_.stats();
-  if (log_.size() > 2 * stats.bytes + (std::uint64_t{64} << 20)) compact_locked();
+  if (log_.size() > 2 * compacted_size_ + (std::uint64_t{64} << 20)) compact_locked();
   return true;
 }
 
@@ -50,6 +49,8 @@ void Persistence::compact_locked() {
     store_.for_each_request(
         [&](const ExportTraceServiceRequest& request) { emit(request.SerializeAsString()); });
   });
+  // Also after a failed rewrite: the next try waits until the log doubles.
+  compacted_size_ = log_.size();
 }
 
 }  // namespace spanline::traceview

@@ -1,8 +1,8 @@
 // The store with its log: every accepted request is appended to the SpanLog
 // before it is stored (and so before it is acknowledged); at start the log
 // is replayed into the store and then compacted to what the store kept; it
-// is compacted again whenever it outgrows twice the store (+64 MiB), so
-// evicted traces do not come back after a restart. A background thread
+// is compacted again whenever it has doubled (+64 MiB) since, so evicted
+// traces do not come back after a restart. A background thread
 // flushes the log to disk every second.
 #pragma once
 
@@ -37,6 +37,11 @@ class Persistence {
 
  private:
   void compact_locked();
+  // The log's size after the last compaction (or failed attempt): the next
+  // one comes when the log has doubled past it, so a log whose compacted
+  // form is larger than the store (resources are shared in the store and
+  // repeated per trace in the log) is not rewritten on every request.
+  std::uint64_t compacted_size_ = 0;
 
   TraceStore& store_;
   SpanLog log_;

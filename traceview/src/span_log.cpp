@@ -20,15 +20,17 @@ std::runtime_error io_error(const std::string& what, const std::string& path) {
   return std::runtime_error(what + " " + path + ": " + std::strerror(errno));
 }
 
-bool write_all(int fd, const char* p, std::size_t n) {
+// Writes all of [p, p + n) at `offset`.
+bool write_all(int fd, const char* p, std::size_t n, std::uint64_t offset) {
   while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
+    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
     if (w < 0) {
       if (errno == EINTR) continue;
       return false;
     }
     p += w;
     n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::uint64_t>(w);
   }
   return true;
 }
@@ -68,19 +70,25 @@ SpanLog::SpanLog(const std::string& dir) : dir_(dir), path_(dir + "/traces.log")
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw io_error("cannot create", dir);
   fd_ = open_log(path_, false);
   if (fd_ < 0) throw io_error("cannot open", path_);
+  auto fail = [this](std::runtime_error e) {
+    ::close(fd_);
+    fd_ = -1;
+    return e;
+  };
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) throw io_error("cannot stat", path_);
-  if (st.st_size == 0) {
-    if (!write_all(fd_, kHeader.data(), kHeader.size())) throw io_error("cannot write", path_);
+  if (::fstat(fd_, &st) != 0) throw fail(io_error("cannot stat", path_));
+  char head[kHeader.size()];
+  const ssize_t got = ::pread(fd_, head, sizeof head, 0);
+  const bool header_prefix =
+      got >= 0 && kHeader.starts_with(std::string_view(head, static_cast<std::size_t>(got)));
+  if (header_prefix && static_cast<std::size_t>(got) < kHeader.size()) {
+    // New, or a crash while it was being created: (re)write the header.
+    if (::ftruncate(fd_, 0) != 0 || !write_all(fd_, kHeader.data(), kHeader.size(), 0))
+      throw fail(io_error("cannot write", path_));
     size_ = kHeader.size();
+  } else if (!header_prefix) {
+    throw fail(std::runtime_error(path_ + " is not a traceview log (bad header)"));
   } else {
-    char head[kHeader.size()];
-    if (::pread(fd_, head, sizeof head, 0) != static_cast<ssize_t>(sizeof head) ||
-        std::string_view(head, sizeof head) != kHeader) {
-      ::close(fd_);
-      fd_ = -1;
-      throw std::runtime_error(path_ + " is not a traceview log (bad header)");
-    }
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
 }
@@ -117,16 +125,17 @@ SpanLog::ReplayResult SpanLog::replay(const std::function<void(std::string_view)
     result.dropped_bytes = size_ - pos;
     if (::ftruncate(fd_, static_cast<off_t>(pos)) == 0) size_ = pos;
   }
-  ::lseek(fd_, 0, SEEK_END);
   return result;
 }
 
 bool SpanLog::append(std::string_view bytes) {
+  if (bytes.size() > kMaxRecord) return false;  // replay would take it for a torn tail
   const std::string r = record(bytes);
   std::lock_guard lock(mu_);
-  if (!write_all(fd_, r.data(), r.size())) {
-    // Cut off whatever part landed, so the log stays a sequence of records.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) == 0) ::lseek(fd_, 0, SEEK_END);
+  // At size_, not at the file position: a record that failed half-way is
+  // overwritten by the next one even if cutting it off failed too.
+  if (!write_all(fd_, r.data(), r.size(), size_)) {
+    (void)::ftruncate(fd_, static_cast<off_t>(size_));
     return false;
   }
   size_ += r.size();
@@ -139,12 +148,16 @@ bool SpanLog::rewrite(
   const std::string tmp = path_ + ".tmp";
   const int fd = open_log(tmp, true);
   if (fd < 0) return false;
-  bool ok = write_all(fd, kHeader.data(), kHeader.size());
+  bool ok = write_all(fd, kHeader.data(), kHeader.size(), 0);
   std::uint64_t size = kHeader.size();
   write([&](std::string_view bytes) {
     if (!ok) return;
+    if (bytes.size() > kMaxRecord) {
+      ok = false;
+      return;
+    }
     const std::string r = record(bytes);
-    ok = write_all(fd, r.data(), r.size());
+    ok = write_all(fd, r.data(), r.size(), size);
     size += r.size();
   });
   ok = ok && ::fdatasync(fd) == 0;
@@ -155,7 +168,6 @@ bool SpanLog::rewrite(
   }
   ::close(fd_);
   fd_ = fd;
-  ::lseek(fd_, 0, SEEK_END);
   size_ = size;
   // The rename itself must reach the disk.
   if (const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
@@ -166,8 +178,17 @@ bool SpanLog::rewrite(
 }
 
 void SpanLog::flush() noexcept {
-  std::lock_guard lock(mu_);
-  if (fd_ >= 0) ::fdatasync(fd_);
+  // Synced through a duplicate, outside the lock: appends go on meanwhile,
+  // and a rewrite may replace fd_ without closing what is being synced.
+  int fd;
+  {
+    std::lock_guard lock(mu_);
+    if (fd_ < 0) return;
+    fd = ::dup(fd_);
+  }
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::close(fd);
 }
 
 }  // namespace spanline::traceview

@@ -380,11 +380,14 @@ std::string TraceStore::operation_name(std::uint32_t index) const {
   return operations_.at(index);
 }
 
-ExportTraceServiceRequest TraceStore::to_request_locked(const StoredTrace& trace) const {
+ExportTraceServiceRequest TraceStore::to_request_locked(const StoredTrace& trace, std::size_t first,
+                                                        std::size_t last) const {
   ExportTraceServiceRequest out;
   std::map<std::uint32_t, int> resource_at;
   std::map<std::pair<std::uint32_t, std::uint32_t>, int> scope_at;
-  for (const StoredSpan& s : trace.spans) {
+  last = std::min(last, trace.spans.size());
+  for (std::size_t i = first; i < last; ++i) {
+    const StoredSpan& s = trace.spans[i];
     auto [rit, new_resource] = resource_at.try_emplace(s.process, out.resource_spans_size());
     if (new_resource)
       *out.add_resource_spans()->mutable_resource() = processes_[s.process].resource;
@@ -410,7 +413,10 @@ void TraceStore::for_each_request(
   std::shared_lock lock(mu_);
   for (const std::string& key : order_) {
     auto it = traces_.find(key);
-    if (it != traces_.end()) fn(to_request_locked(it->second));
+    if (it == traces_.end()) continue;
+    constexpr std::size_t kChunk = 10'000;
+    for (std::size_t first = 0; first < it->second.spans.size(); first += kChunk)
+      fn(to_request_locked(it->second, first, first + kChunk));
   }
 }
 
@@ -426,6 +432,7 @@ constexpr std::uint64_t kQueueWindowNs = 60'000'000'000ULL;
 // many traces it reads at most.
 constexpr std::uint64_t kLookBackNs = 300'000'000'000ULL;
 constexpr std::size_t kMaxTracesScanned = 20'000;
+constexpr std::size_t kMaxSpanChecks = 2'000'000;  // candidate × span pairs
 
 std::uint64_t span_key(const SpanId& id) {
   std::uint64_t k;
@@ -451,10 +458,14 @@ bool is_call(const StoredSpan& s) {
 bool is_entry(const StoredSpan& s) {
   return s.kind == kServer || s.kind == kConsumer;
 }
-// Could `entry` (a root) have been called by `call`?
+// Could `entry` (a root) have been called by `call`? A SERVER span inside a
+// CLIENT call (it starts and ends within it); a CONSUMER span after a
+// PRODUCER span, within the queue window.
 bool during(const StoredSpan& call, const StoredSpan& entry) {
-  const std::uint64_t until = call.kind == kProducer ? call.end_ns + kQueueWindowNs : call.end_ns;
-  return entry.start_ns >= call.start_ns && entry.start_ns <= until;
+  if (call.kind == kClient)
+    return entry.kind == kServer && entry.start_ns >= call.start_ns && entry.end_ns <= call.end_ns;
+  return entry.kind == kConsumer && entry.start_ns >= call.start_ns &&
+         entry.start_ns <= call.end_ns + kQueueWindowNs;
 }
 
 }  // namespace
@@ -481,12 +492,14 @@ std::vector<std::vector<std::string>> TraceStore::propagation_warnings(
   // (for a call) in another trace, of another service, at the right time.
   const std::uint64_t from = trace.start_ns > kLookBackNs ? trace.start_ns - kLookBackNs : 0;
   const std::uint64_t to = trace.end_ns + kQueueWindowNs;
-  std::size_t scanned = 0;
+  std::size_t scanned = 0, checks = 0;
   for (auto it = by_start_.lower_bound({from, 0});
-       it != by_start_.end() && it->first.first <= to && scanned < kMaxTracesScanned;
+       it != by_start_.end() && it->first.first <= to && scanned < kMaxTracesScanned &&
+       checks < kMaxSpanChecks;
        ++it, ++scanned) {
     const StoredTrace& other = *it->second;
     if (other.id == trace.id) continue;
+    checks += other.spans.size() * candidates.size();
     std::optional<std::unordered_map<std::uint64_t, bool>> other_children;  // when needed
     std::string other_hex;
     for (const StoredSpan& o : other.spans) {

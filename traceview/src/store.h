@@ -136,7 +136,8 @@ class TraceStore {
   // A trace back as one OTLP request: its spans under their resources and
   // scopes, in arrival order.
   ExportTraceServiceRequest to_request(const StoredTrace& trace) const;
-  // Each stored trace as a request, oldest arrival first (for compaction).
+  // Each stored trace as requests of at most 10,000 spans, oldest arrival
+  // first (for compaction: log records stay far below their size limit).
   void for_each_request(const std::function<void(const ExportTraceServiceRequest&)>& fn) const;
 
  private:
@@ -150,7 +151,9 @@ class TraceStore {
   void evict_locked();
   bool matches(const StoredTrace& trace, const TraceQuery& q, const std::vector<char>& processes,
                std::uint32_t operation, const std::vector<std::uint64_t>& wanted) const;
-  ExportTraceServiceRequest to_request_locked(const StoredTrace& trace) const;
+  // Spans [first, last) of `trace` as one request.
+  ExportTraceServiceRequest to_request_locked(const StoredTrace& trace, std::size_t first = 0,
+                                              std::size_t last = SIZE_MAX) const;
 
   StoreOptions options_;
   mutable std::shared_mutex mu_;

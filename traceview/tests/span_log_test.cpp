@@ -98,6 +98,16 @@ TEST(SpanLog, AForeignFileIsRefused) {
   EXPECT_THROW(SpanLog{"/proc/no-such-dir/x"}, std::runtime_error);
 }
 
+TEST(SpanLog, ALogCutOffWhileItsHeaderWasWrittenStartsEmpty) {
+  TempDir dir;
+  std::ofstream(dir.log()) << "SPANLINE-TRACE";  // a crash mid-header
+  SpanLog log(dir.path());
+  EXPECT_TRUE(replayed(log).empty());
+  ASSERT_TRUE(log.append("after the crash"));
+  SpanLog again(dir.path());
+  EXPECT_EQ(replayed(again), std::vector<std::string>{"after the crash"});
+}
+
 TEST(SpanLog, RewriteReplacesTheContent) {
   TempDir dir;
   SpanLog log(dir.path());

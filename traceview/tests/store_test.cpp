@@ -274,6 +274,12 @@ TEST(PropagationWarnings, ABrokenHopIsFlaggedOnBothSidesAndAMissingParentToo) {
                      {"dns-gateway", "POST", 31, 30, kT0 + 900'000'010, 50, client},
                      {"dns-orchestrator", "POST /lookup", 32, 31, kT0 + 900'000'020, 10, server},
                      {"dns-gateway", "GET", 33, 30, kT0 + 900'000'070, 10, client}}));
+  // Trace 5: a CLIENT call during which only a CONSUMER root started
+  // elsewhere: the kinds do not pair, nothing is flagged.
+  store.add(make_trace(5, {{"dns-gateway", "GET /x", 40, 0, kT0 + 2'000'000'000, 100, server},
+                           {"dns-gateway", "GET", 41, 40, kT0 + 2'000'000'010, 50, client}}));
+  store.add(make_trace(6, {{"dns-worker", "lookup", 50, 0, kT0 + 2'000'000'020, 10,
+                            pb_trace::Span::SPAN_KIND_CONSUMER}}));
   auto warnings_of = [&](std::uint8_t trace) {
     TraceId id{};
     id[15] = trace;
@@ -289,7 +295,8 @@ TEST(PropagationWarnings, ABrokenHopIsFlaggedOnBothSidesAndAMissingParentToo) {
   const auto w3 = warnings_of(3);
   ASSERT_EQ(w3[0].size(), 1u);
   EXPECT_NE(w3[0][0].find("parent span 0000000000000063 never arrived"), std::string::npos);
-  for (const auto& w : warnings_of(4)) EXPECT_TRUE(w.empty());
+  for (std::uint8_t t : {4, 5, 6})
+    for (const auto& w : warnings_of(t)) EXPECT_TRUE(w.empty()) << "trace " << int(t);
   // In the Jaeger JSON of the trace view, as span warnings.
   TraceId id{};
   id[15] = 2;

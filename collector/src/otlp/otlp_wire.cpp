@@ -475,20 +475,21 @@ bool rewrite_resources(
     }
     // A ResourceSpans: its resource fields merged (as a parser would), the
     // rest kept in order.
-    resource.Clear();
+    std::string resource_bytes;  // every resource field's bytes, joined
     rest.clear();
     for (const std::uint8_t* q = f.value; q < f.end;) {
       RawField g;
       if (!next_field(q, f.end, g)) return false;
       q = g.end;
       if (g.number == 1 && g.wire_type == kWireLength) {
-        opentelemetry::proto::resource::v1::Resource piece;
-        if (!piece.ParseFromArray(g.value, static_cast<int>(g.end - g.value))) return false;
-        resource.MergeFrom(piece);
+        // Joined message bytes merge exactly as a parser merges repeats.
+        resource_bytes.append(view(g.value, g.end));
       } else {
         rest.append(view(g.begin, g.end));
       }
     }
+    resource.Clear();
+    if (!resource.ParseFromString(resource_bytes)) return false;
     edit(resource);
     std::string rs;
     put_length_delimited(rs, 1, resource.SerializeAsString());

@@ -2,11 +2,11 @@
 // or whatever arrived within `timeout`, and hands them on from its own
 // thread; batches above send_batch_max_size are split.
 //
-// Receivers get their answer at once (as with the Collector's batch
-// processor, a later export failure is the exporter's to count). So that a
-// stalled exporter cannot make it grow without bound, it holds at most
-// max(8 × send_batch_size, 65536) spans and refuses more with a retryable
-// error.
+// Receivers get their answer once their spans are pending (as with the
+// Collector's batch processor, a later export failure is the exporter's to
+// count). It holds at most two batches (2 × max(send_batch_size,
+// send_batch_max_size, 1024) spans): a consume beyond that waits up to 1 s
+// for the worker, then is refused with a retryable error.
 #pragma once
 
 #include <condition_variable>

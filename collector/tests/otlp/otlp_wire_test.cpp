@@ -239,5 +239,22 @@ TEST(OtlpWire, RewritingResourcesMatchesEditingTheDecodedRequest) {
   EXPECT_FALSE(rewrite_resources(std::string("\x0a\x05\x01", 3), edit, ignored));
 }
 
+TEST(OtlpWire, RepeatedResourceFieldsMergeAsAParserMergesThem) {
+  // Two resource fields: dropped_attributes_count 5, then an explicit 0. A
+  // parser keeps the last value written, 0.
+  const std::string first("\x10\x05", 2), second("\x10\x00", 2);
+  std::string rs = "\x0a" + std::string(1, static_cast<char>(first.size())) + first + "\x0a" +
+                   std::string(1, static_cast<char>(second.size())) + second;
+  const std::string wire = "\x0a" + std::string(1, static_cast<char>(rs.size())) + rs;
+  std::string out;
+  ASSERT_TRUE(rewrite_resources(
+      wire, [](opentelemetry::proto::resource::v1::Resource&) {}, out));
+  ExportTraceServiceRequest want, got;
+  ASSERT_TRUE(want.ParseFromString(wire));
+  ASSERT_TRUE(got.ParseFromString(out));
+  EXPECT_EQ(got.resource_spans(0).resource().dropped_attributes_count(),
+            want.resource_spans(0).resource().dropped_attributes_count());
+}
+
 }  // namespace
 }  // namespace spanline::collector
