@@ -2,7 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <map>
+
+#include "spanline/telemetry/api/ids.h"
+#include "spanline/telemetry/api/json_text.h"
 
 namespace spanline::traceview {
 namespace {
@@ -63,34 +67,18 @@ json::object reference(std::string_view type, const std::string& trace_hex,
 }  // namespace
 
 std::string to_hex(const std::uint8_t* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 15];
-  }
+  std::string out;
+  telemetry::append_hex(out, {reinterpret_cast<const char*>(bytes), n});
   return out;
 }
 
 std::optional<TraceId> parse_trace_id(std::string_view hex) {
   if (hex.empty() || hex.size() > 32) return std::nullopt;
   std::string padded(32 - hex.size(), '0');
-  padded += hex;
-  TraceId id{};
-  for (std::size_t i = 0; i < 32; ++i) {
-    const char c = padded[i];
-    int v;
-    if (c >= '0' && c <= '9')
-      v = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v = c - 'A' + 10;
-    else
-      return std::nullopt;
-    id[i / 2] = static_cast<std::uint8_t>(id[i / 2] | (i % 2 == 0 ? v << 4 : v));
-  }
-  return id;
+  for (char c : hex) padded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto id = telemetry::TraceId::from_hex(padded);
+  if (!id) return std::nullopt;
+  return id->bytes();
 }
 
 std::string_view kind_name(std::uint8_t kind) {
@@ -115,6 +103,7 @@ json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store, boo
   std::map<std::uint32_t, std::string> process_ids;  // store index → "p1", "p2", ...
   json::array spans;
   spans.reserve(trace.spans.size());
+  std::map<std::uint32_t, Scope> scopes;  // store index → scope, looked up once
   pb_trace::Span span;
   const auto notes =
       warnings ? store.propagation_warnings(trace) : std::vector<std::vector<std::string>>();
@@ -141,7 +130,9 @@ json::object jaeger_trace(const StoredTrace& trace, const TraceStore& store, boo
     json::array tags = tags_of(span.attributes());
     if (auto kind = kind_name(stored.kind); !kind.empty())
       tags.push_back(string_tag("span.kind", kind));
-    const Scope scope = store.scope(stored.scope);
+    auto [scope_it, new_scope] = scopes.try_emplace(stored.scope);
+    if (new_scope) scope_it->second = store.scope(stored.scope);
+    const Scope& scope = scope_it->second;
     if (!scope.name.empty()) tags.push_back(string_tag("otel.scope.name", scope.name));
     if (!scope.version.empty()) tags.push_back(string_tag("otel.scope.version", scope.version));
     if (span.status().code() == pb_trace::Status::STATUS_CODE_ERROR) {

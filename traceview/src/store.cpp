@@ -20,8 +20,11 @@ constexpr std::string_view kUnknownService = "unknown_service";
 constexpr std::size_t kSpanOverhead = sizeof(StoredSpan);
 constexpr std::size_t kTraceOverhead = sizeof(StoredTrace) + 64;
 
-std::string id_key(const std::string& bytes) {
-  return bytes;
+// A span id as a hash-map key.
+std::uint64_t span_key(const SpanId& id) {
+  std::uint64_t k;
+  std::memcpy(&k, id.data(), sizeof k);
+  return k;
 }
 
 template <std::size_t N>
@@ -222,7 +225,7 @@ std::size_t TraceStore::add(const ExportTraceServiceRequest& request) {
         if (std::find(kinds.begin(), kinds.end(), s.kind) == kinds.end()) kinds.push_back(s.kind);
 
         const std::size_t cost = s.wire.size() + kSpanOverhead + 8 * s.tag_hashes.size();
-        auto [it, fresh] = traces_.try_emplace(id_key(span.trace_id()));
+        auto [it, fresh] = traces_.try_emplace(span.trace_id());
         StoredTrace& trace = it->second;
         if (fresh) {
           trace.id = to_id<16>(span.trace_id());
@@ -341,14 +344,9 @@ std::vector<Dependency> TraceStore::dependencies(std::uint64_t from_ns, std::uin
   for (const auto& [key, trace] : traces_) {
     if (trace.start_ns < from_ns || trace.start_ns > to_ns) continue;
     process_of.clear();
-    auto as_key = [](const SpanId& id) {
-      std::uint64_t k;
-      std::memcpy(&k, id.data(), sizeof k);
-      return k;
-    };
-    for (const StoredSpan& s : trace.spans) process_of[as_key(s.span_id)] = s.process;
+    for (const StoredSpan& s : trace.spans) process_of[span_key(s.span_id)] = s.process;
     for (const StoredSpan& s : trace.spans) {
-      auto parent = process_of.find(as_key(s.parent_id));
+      auto parent = process_of.find(span_key(s.parent_id));
       if (parent == process_of.end()) continue;
       const std::string& from = processes_[parent->second].service;
       const std::string& to = processes_[s.process].service;
@@ -433,12 +431,6 @@ constexpr std::uint64_t kQueueWindowNs = 60'000'000'000ULL;
 constexpr std::uint64_t kLookBackNs = 300'000'000'000ULL;
 constexpr std::size_t kMaxTracesScanned = 20'000;
 constexpr std::size_t kMaxSpanChecks = 2'000'000;  // candidate × span pairs
-
-std::uint64_t span_key(const SpanId& id) {
-  std::uint64_t k;
-  std::memcpy(&k, id.data(), sizeof k);
-  return k;
-}
 
 // Spans of `trace` that are the parent of another span of it.
 std::unordered_map<std::uint64_t, bool> parents_in(const StoredTrace& trace) {

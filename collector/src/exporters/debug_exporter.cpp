@@ -76,10 +76,15 @@ void append_span_detail(std::string& out, const Span& s) {
 
 }  // namespace
 
+std::string format_debug_basic(std::size_t resource_spans, std::size_t span_count) {
+  return "Traces {\"resource spans\": " + std::to_string(resource_spans) +
+         ", \"spans\": " + std::to_string(span_count) + "}\n";
+}
+
 std::string format_debug(const ExportTraceServiceRequest& request, std::size_t span_count,
                          DebugVerbosity verbosity) {
-  std::string out = "Traces {\"resource spans\": " + std::to_string(request.resource_spans_size()) +
-                    ", \"spans\": " + std::to_string(span_count) + "}\n";
+  std::string out =
+      format_debug_basic(static_cast<std::size_t>(request.resource_spans_size()), span_count);
   if (verbosity == DebugVerbosity::kBasic) return out;
   for (int r = 0; r < request.resource_spans_size(); ++r) {
     const auto& rs = request.resource_spans(r);
@@ -112,7 +117,11 @@ DebugExporter::DebugExporter(const std::string& id, DebugExporterConfig config, 
 
 ConsumeResult DebugExporter::consume(Traces traces) noexcept {
   try {
-    const std::string text = format_debug(traces.merged(), traces.span_count(), config_.verbosity);
+    // basic needs only counts: requests that are still bytes stay undecoded.
+    const std::string text =
+        config_.verbosity == DebugVerbosity::kBasic
+            ? format_debug_basic(traces.resource_spans_count(), traces.span_count())
+            : format_debug(traces.merged(), traces.span_count(), config_.verbosity);
     std::lock_guard lock(mu_);
     std::fwrite(text.data(), 1, text.size(), out_);
     std::fflush(out_);

@@ -15,7 +15,9 @@
 
 namespace spanline::collector {
 
-// The text debug writes for one batch (tests use it directly).
+// The text debug writes for one batch (tests use it directly); basic
+// verbosity is the first line alone, from the counts.
+std::string format_debug_basic(std::size_t resource_spans, std::size_t span_count);
 std::string format_debug(const ExportTraceServiceRequest& request, std::size_t span_count,
                          DebugVerbosity verbosity);
 

@@ -456,6 +456,15 @@ std::string_view view(const std::uint8_t* begin, const std::uint8_t* end) {
 
 }  // namespace
 
+std::size_t count_resource_spans(std::string_view wire) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(wire.data());
+  const auto* end = p + wire.size();
+  std::size_t n = 0;
+  for (RawField f; p < end && next_field(p, end, f); p = f.end)
+    n += f.number == 1 && f.wire_type == kWireLength;
+  return n;
+}
+
 bool rewrite_resources(
     std::string_view wire,
     const std::function<void(opentelemetry::proto::resource::v1::Resource&)>& edit,

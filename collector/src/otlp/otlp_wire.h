@@ -33,6 +33,10 @@ WireScan scan_export_request(std::string_view wire);
 // rule: for the fuzz target that compares it with libprotobuf.
 bool wire_parses(std::string_view wire);
 
+// The number of ResourceSpans in a scanned request (its top-level fields
+// only; nothing is decoded).
+std::size_t count_resource_spans(std::string_view wire);
+
 // Rewrites the resource of each ResourceSpans of a scanned request: `edit`
 // gets it decoded (empty where there was none) and it is written back;
 // scope spans and every other field are copied as they are, undecoded. The

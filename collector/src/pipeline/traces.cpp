@@ -220,6 +220,14 @@ ExportTraceServiceRequest Traces::merged() const {
   return out;
 }
 
+std::size_t Traces::resource_spans_count() const {
+  std::size_t n = 0;
+  for (const auto& part : parts_)
+    n += part->request == nullptr ? count_resource_spans(part->wire)
+                                  : static_cast<std::size_t>(part->request->resource_spans_size());
+  return n;
+}
+
 Traces Traces::clone() const {
   Traces copy;
   copy.span_count_ = span_count_;

@@ -62,6 +62,8 @@ class Traces {
   // All parts merged into one decoded request (a copy: for the JSON and
   // debug encoders).
   ExportTraceServiceRequest merged() const;
+  // ResourceSpans in all parts (wire parts are counted, not decoded).
+  std::size_t resource_spans_count() const;
   // A deep copy, for fan-out to a second pipeline that may change it.
   Traces clone() const;
 

@@ -127,6 +127,23 @@ TEST(DebugExporter, VerbosityLevels) {
   EXPECT_NE(detailed.find("-> i: Int(1)"), std::string::npos);
 }
 
+TEST(DebugExporter, BasicCountsWireRequestsWithoutDecodingThem) {
+  Metrics metrics;
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  DebugExporterConfig config;
+  config.verbosity = DebugVerbosity::kBasic;
+  DebugExporter debug("debug", config, metrics, out);
+  Traces t = testing::make_wire_traces(3, "a");
+  t.append(testing::make_wire_traces(2, "b"));
+  ASSERT_TRUE(debug.consume(std::move(t)).is_ok());
+  std::rewind(out);
+  char line[128] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  std::fclose(out);
+  EXPECT_STREQ(line, "Traces {\"resource spans\": 2, \"spans\": 5}\n");
+}
+
 TEST(BearerTokenAuth, ChecksSchemeAndToken) {
   BearerTokenAuth auth({"Bearer", "tok", "Authorization"});
   EXPECT_TRUE(auth.authenticate("Bearer tok"));

@@ -77,6 +77,8 @@ TEST(OtlpWire, ConcatenatedRequestsAreOneRequest) {
   const WireScan scan = scan_export_request(one + one);
   ASSERT_TRUE(scan.ok);
   EXPECT_EQ(scan.spans, 10u);
+  EXPECT_EQ(count_resource_spans(one), 2u);
+  EXPECT_EQ(count_resource_spans(one + one + std::string("\x10\x07", 2)), 4u);
 }
 
 TEST(OtlpWire, EveryTruncationAgreesWithLibprotobuf) {

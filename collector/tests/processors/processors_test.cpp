@@ -202,6 +202,8 @@ TEST(Traces, WireAndDecodedPartsEncodeAsOneRequest) {
   Traces t = testing::make_wire_traces(3, "a");
   t.append(testing::make_traces(2, "b"));
   EXPECT_EQ(t.span_count(), 5u);
+  EXPECT_EQ(t.resource_spans_count(), 2u);
+  EXPECT_EQ(t.decoded_part_count(), 1u);  // counting left the wire part as bytes
   std::string wire;
   ASSERT_TRUE(t.append_proto(wire));
   ExportTraceServiceRequest parsed;
