@@ -5,7 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -14,6 +16,32 @@
 
 namespace spanline::telemetry::testing {
 
+// Encodes a span as its name behind a 4-byte length, and notes the thread
+// that encoded it.
+class NameEncoder final : public SpanEncoder {
+ public:
+  void encode(const SpanData& span, std::string& out) const override {
+    {
+      std::lock_guard lock(mu_);
+      threads_.insert(std::this_thread::get_id());
+    }
+    const auto n = static_cast<std::uint32_t>(span.name.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(span.name);
+  }
+  std::set<std::thread::id> threads() const {
+    std::lock_guard lock(mu_);
+    return threads_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::set<std::thread::id> threads_;
+};
+
+// Records what it is given. With `encoding`, it offers a NameEncoder, so a
+// batch processor hands it encoded spans, which it decodes back into
+// SpanData (name, resource and scope).
 class RecordingExporter final : public SpanExporter {
  public:
   struct Shared {
@@ -30,6 +58,9 @@ class RecordingExporter final : public SpanExporter {
     bool ignore_deadline = false;
     ExportResult result = ExportResult::kSuccess;
     bool shut_down = false;
+    // Encoded batches: whether the sizes added up to the bytes given.
+    bool sizes_matched = true;
+    NameEncoder encoder;
 
     std::size_t count() {
       std::lock_guard lock(mu);
@@ -41,18 +72,41 @@ class RecordingExporter final : public SpanExporter {
     }
   };
 
-  explicit RecordingExporter(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  explicit RecordingExporter(std::shared_ptr<Shared> shared, bool encoding = false)
+      : shared_(std::move(shared)), encoding_(encoding) {}
 
   ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                             Deadline deadline) noexcept override {
     std::unique_lock lock(shared_->mu);
-    if (shared_->delay.count() > 0) {
-      auto until = Clock::now() + shared_->delay;
-      if (!shared_->ignore_deadline) until = std::min(until, deadline);
-      shared_->cv.wait_until(lock, until, [&] { return shared_->shut_down; });
-    }
-    if (shared_->shut_down) return ExportResult::kFailure;
+    if (!wait(lock, deadline)) return ExportResult::kFailure;
     for (const auto& s : spans) shared_->spans.push_back(*s);
+    shared_->batch_sizes.push_back(spans.size());
+    shared_->cv.notify_all();
+    return shared_->result;
+  }
+  const SpanEncoder* span_encoder() const noexcept override {
+    return encoding_ ? &shared_->encoder : nullptr;
+  }
+  ExportResult export_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                              Deadline deadline) noexcept override {
+    std::unique_lock lock(shared_->mu);
+    if (!wait(lock, deadline)) return ExportResult::kFailure;
+    std::size_t at = 0;
+    for (const EncodedSpan& e : spans) {
+      SpanData d;
+      std::uint32_t n = 0;
+      if (at + e.size > bytes.size() || e.size < sizeof n) {
+        shared_->sizes_matched = false;
+        break;
+      }
+      std::memcpy(&n, bytes.data() + at, sizeof n);
+      d.name.assign(bytes.substr(at + sizeof n, e.size - sizeof n));
+      d.resource = e.resource;
+      d.scope = e.scope;
+      at += e.size;
+      shared_->spans.push_back(std::move(d));
+    }
+    if (at != bytes.size()) shared_->sizes_matched = false;
     shared_->batch_sizes.push_back(spans.size());
     shared_->cv.notify_all();
     return shared_->result;
@@ -70,7 +124,18 @@ class RecordingExporter final : public SpanExporter {
   }
 
  private:
+  // The configured delay; false when shut down meanwhile.
+  bool wait(std::unique_lock<std::mutex>& lock, Deadline deadline) {
+    if (shared_->delay.count() > 0) {
+      auto until = Clock::now() + shared_->delay;
+      if (!shared_->ignore_deadline) until = std::min(until, deadline);
+      shared_->cv.wait_until(lock, until, [&] { return shared_->shut_down; });
+    }
+    return !shared_->shut_down;
+  }
+
   std::shared_ptr<Shared> shared_;
+  const bool encoding_;
 };
 
 class ManualClock final : public TimeSource {

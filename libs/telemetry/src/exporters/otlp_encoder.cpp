@@ -41,8 +41,14 @@ class Interner {
 
 }  // namespace
 
-SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans) {
-  SpanGroups out;
+namespace {
+
+// Groups items 0..n-1 by origin(i) → {resource, scope} (nullptr entries are
+// skipped), filling everything in `out` but `spans`; `order` receives the
+// item indices in encoding order.
+template <typename Origin>
+void group_origins(std::size_t n, Origin origin, SpanGroups& out,
+                   std::vector<std::uint32_t>& order) {
   Interner<Resource> resources;
   Interner<InstrumentationScope> scopes;
   // Per distinct (resource, scope) pair, in first-seen order.
@@ -53,19 +59,21 @@ SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans) {
     std::uint32_t next;  // placement cursor, filled below
   };
   std::vector<Pair> pairs;
-  std::vector<std::uint32_t> pair_of_span(spans.size());
+  std::vector<std::uint32_t> pair_of_item(n);
   std::vector<std::uint32_t> scope_owner;  // scope index → its resource index
 
   // Consecutive spans nearly always share both pointers; remember the last hit.
   const Resource* last_resource = nullptr;
   const InstrumentationScope* last_scope = nullptr;
   std::uint32_t last_pair = 0;
-  std::uint32_t live = 0;
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    const SpanData* span = spans[i].get();
-    if (span == nullptr) continue;
-    const Resource* r = span->resource ? span->resource.get() : &kEmptyResource;
-    const InstrumentationScope* s = span->scope ? span->scope.get() : &kEmptyScope;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto [resource, scope, present] = origin(i);
+    if (!present) {
+      pair_of_item[i] = UINT32_MAX;
+      continue;
+    }
+    const Resource* r = resource ? resource : &kEmptyResource;
+    const InstrumentationScope* s = scope ? scope : &kEmptyScope;
     if (r != last_resource || s != last_scope) {
       std::uint32_t ri = resources.find_or_add(r, [](std::uint32_t) { return true; });
       std::uint32_t si =
@@ -80,7 +88,7 @@ SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans) {
       last_scope = s;
     }
     ++pairs[last_pair].count;
-    pair_of_span[live++] = last_pair;
+    pair_of_item[i] = last_pair;
   }
 
   // Counting sort into resource order, then first-seen scope order within
@@ -89,22 +97,56 @@ SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans) {
   for (const Pair& p : pairs) resource_count = std::max(resource_count, p.resource + 1);
   out.resources.reserve(resource_count);
   out.scopes.reserve(pairs.size());
-  std::uint32_t next_span = 0;
+  std::uint32_t next_item = 0;
   for (std::uint32_t ri = 0; ri < resource_count; ++ri) {
     out.resources.push_back(
         {resources.value(ri), static_cast<std::uint32_t>(out.scopes.size()), 0});
     for (Pair& p : pairs) {
       if (p.resource != ri) continue;
-      out.scopes.push_back({scopes.value(p.scope), next_span, p.count});
-      p.next = next_span;
-      next_span += p.count;
+      out.scopes.push_back({scopes.value(p.scope), next_item, p.count});
+      p.next = next_item;
+      next_item += p.count;
       ++out.resources.back().scope_count;
     }
   }
-  out.spans.resize(live);
-  live = 0;
-  for (const auto& span : spans)
-    if (span) out.spans[pairs[pair_of_span[live++]].next++] = span.get();
+  order.resize(next_item);
+  for (std::size_t i = 0; i < n; ++i)
+    if (pair_of_item[i] != UINT32_MAX)
+      order[pairs[pair_of_item[i]].next++] = static_cast<std::uint32_t>(i);
+}
+
+struct OriginOf {
+  const Resource* resource;
+  const InstrumentationScope* scope;
+  bool present;
+};
+
+}  // namespace
+
+SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans) {
+  SpanGroups out;
+  std::vector<std::uint32_t> order;
+  group_origins(
+      spans.size(),
+      [&](std::size_t i) {
+        const SpanData* span = spans[i].get();
+        return span ? OriginOf{span->resource.get(), span->scope.get(), true}
+                    : OriginOf{nullptr, nullptr, false};
+      },
+      out, order);
+  out.spans.reserve(order.size());
+  for (std::uint32_t i : order) out.spans.push_back(spans[i].get());
+  return out;
+}
+
+SpanGroups group_encoded(std::span<const EncodedSpan> spans, std::vector<std::uint32_t>& order) {
+  SpanGroups out;
+  group_origins(
+      spans.size(),
+      [&](std::size_t i) {
+        return OriginOf{spans[i].resource.get(), spans[i].scope.get(), true};
+      },
+      out, order);
   return out;
 }
 

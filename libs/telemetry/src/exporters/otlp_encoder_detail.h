@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "spanline/telemetry/sdk/span_data.h"
+#include "spanline/telemetry/sdk/span_exporter.h"
 
 namespace spanline::telemetry::otlp_detail {
 
@@ -84,6 +85,9 @@ struct SpanGroups {
   std::vector<const SpanData*> spans;
 };
 SpanGroups group_spans(std::span<const std::unique_ptr<SpanData>> spans);
+// The same grouping of encoded spans: `spans` stays empty and `order`
+// receives the indices into `spans` in encoding order instead.
+SpanGroups group_encoded(std::span<const EncodedSpan> spans, std::vector<std::uint32_t>& order);
 
 // Roughly the protobuf size of the grouped spans (JSON takes about twice
 // that). Reserving it up front saves the copies of geometric growth.

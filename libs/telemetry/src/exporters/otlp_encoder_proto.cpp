@@ -7,6 +7,7 @@
 // inside AnyValue's oneof, where presence is the type.
 #include <bit>
 #include <cstring>
+#include <stdexcept>
 
 #include "exporters/otlp_encoder_detail.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
@@ -54,6 +55,31 @@ class ProtoEncoder {
   explicit ProtoEncoder(std::string& out) : b_(out) {}
 
   void reserve(std::size_t n) { b_.reserve(n); }
+
+  // The request around spans encoded by span() one at a time: `offsets[i]`
+  // is where span i's bytes start in `bytes` (offsets[i + 1] where they end).
+  void encoded_request(const otlp_detail::SpanGroups& groups, std::span<const std::uint32_t> order,
+                       std::string_view bytes, std::span<const std::size_t> offsets) {
+    for (const auto& rg : groups.resources) {
+      std::size_t rs = begin(1, 3);  // ExportTraceServiceRequest.resource_spans
+      resource(*rg.resource);
+      for (std::uint32_t i = 0; i < rg.scope_count; ++i) {
+        const auto& sg = groups.scopes[rg.first_scope + i];
+        std::size_t ss = begin(2, 3);  // ResourceSpans.scope_spans
+        scope(*sg.scope);
+        for (std::uint32_t j = 0; j < sg.span_count; ++j) {
+          const std::uint32_t k = order[sg.first_span + j];
+          const std::size_t n = offsets[k + 1] - offsets[k];
+          b_.reserve(n);
+          b_.put(bytes.data() + offsets[k], n);  // ScopeSpans.spans, tag and all
+        }
+        string_field(3, sg.scope->schema_url);  // ScopeSpans.schema_url
+        end(ss, 3);
+      }
+      string_field(3, rg.resource->schema_url());  // ResourceSpans.schema_url
+      end(rs, 3);
+    }
+  }
 
   void request(const otlp_detail::SpanGroups& groups) {
     for (const auto& rg : groups.resources) {
@@ -202,6 +228,8 @@ class ProtoEncoder {
     end(m, 1);
   }
 
+ public:
+  // One span as ScopeSpans.spans: tag, length and the Span message.
   void span(const SpanData& s) {
     std::size_t m = begin(2, 2);  // ScopeSpans.spans
     len_field(1, s.trace_id.data(), TraceId::kSize);
@@ -246,6 +274,7 @@ class ProtoEncoder {
     end(m, 2);
   }
 
+ private:
   OutBuffer b_;
 };
 
@@ -354,6 +383,31 @@ void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::st
   ProtoEncoder encoder(out);
   encoder.reserve(otlp_detail::estimate_proto_size(groups));
   encoder.request(groups);
+}
+
+void encode_otlp_proto_span(const SpanData& span, std::string& out) {
+  ProtoEncoder(out).span(span);
+}
+
+void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                               std::string& out) {
+  std::size_t total = 0;
+  std::vector<std::size_t> offsets;
+  offsets.reserve(spans.size() + 1);
+  for (const EncodedSpan& e : spans) {
+    offsets.push_back(total);
+    total += e.size;
+  }
+  offsets.push_back(total);
+  if (total != bytes.size())
+    throw std::invalid_argument("encoded spans: sizes add up to " + std::to_string(total) +
+                                " bytes, the buffer holds " + std::to_string(bytes.size()));
+  std::vector<std::uint32_t> order;
+  const otlp_detail::SpanGroups groups = otlp_detail::group_encoded(spans, order);
+  ProtoEncoder encoder(out);
+  // The spans plus a little per resource and scope.
+  encoder.reserve(total + 64 * (groups.resources.size() + groups.scopes.size()));
+  encoder.encoded_request(groups, order, bytes, offsets);
 }
 
 bool decode_otlp_response_proto(std::string_view bytes, OtlpPartialSuccess& out) {

@@ -115,6 +115,15 @@ std::string header_problem(OtlpProtocol protocol, const std::string& key,
 // The exporter
 // ---------------------------------------------------------------------------
 
+// Protobuf spans are encoded one by one where they end (see
+// SpanExporter::span_encoder); the request is then put together around them.
+class ProtoSpanEncoder final : public SpanEncoder {
+ public:
+  void encode(const SpanData& span, std::string& out) const override {
+    encode_otlp_proto_span(span, out);
+  }
+};
+
 class OtlpExporter final : public SpanExporter {
  public:
   explicit OtlpExporter(OtlpExporterOptions options)
@@ -125,11 +134,19 @@ class OtlpExporter final : public SpanExporter {
 
   ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                             Deadline deadline) noexcept override;
+  const SpanEncoder* span_encoder() const noexcept override {
+    return json_ ? nullptr : &proto_span_encoder_;
+  }
+  ExportResult export_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                              Deadline deadline) noexcept override;
   void shutdown() noexcept override { sender_->shutdown(); }
 
  private:
-  bool encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept;
+  template <typename Encode>
+  ExportResult export_batch(std::size_t spans, Deadline deadline, Encode&& encode) noexcept;
   void report(const OtlpSendOutcome& result, std::size_t spans) noexcept;
+
+  const ProtoSpanEncoder proto_span_encoder_;
 
   const std::string endpoint_;
   const bool json_;
@@ -145,41 +162,49 @@ class OtlpExporter final : public SpanExporter {
 
 ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                                         Deadline deadline) noexcept {
+  return export_batch(spans.size(), deadline, [&] {
+    if (json_)
+      encode_otlp_json(spans, body_);
+    else
+      encode_otlp_proto(spans, body_);
+  });
+}
+
+ExportResult OtlpExporter::export_encoded(std::string_view bytes,
+                                          std::span<const EncodedSpan> spans,
+                                          Deadline deadline) noexcept {
+  return export_batch(spans.size(), deadline,
+                      [&] { encode_otlp_proto_encoded(bytes, spans, body_); });
+}
+
+template <typename Encode>
+ExportResult OtlpExporter::export_batch(std::size_t spans, Deadline deadline,
+                                        Encode&& encode) noexcept {
   auto& counters = SdkCounters::instance();
-  if (spans.empty()) return ExportResult::kSuccess;
-  if (!encode(spans)) {
-    counters.spans_export_failed.add(spans.size());
+  if (spans == 0) return ExportResult::kSuccess;
+  try {
+    body_.clear();
+    encode();
+  } catch (const std::exception& e) {
+    internal::log(internal::LogLevel::kError, kComponent,
+                  std::string("cannot encode batch: ") + e.what());
+    counters.spans_export_failed.add(spans);
     return ExportResult::kFailure;
   }
   // SpanExporter spec, "Shutdown": later Export calls fail without I/O (the
   // sender answers kAborted at once).
   const OtlpSendOutcome result = sender_->send(body_, deadline);
-  report(result, spans.size());
+  report(result, spans);
   if (result.status != OtlpSendOutcome::Status::kOk) {
-    counters.spans_export_failed.add(spans.size());
+    counters.spans_export_failed.add(spans);
     return ExportResult::kFailure;
   }
   // "Partial Success": rejected spans are dropped for good, the rest landed.
-  const auto rejected = static_cast<std::size_t>(std::clamp<std::int64_t>(
-      result.partial.rejected_spans, 0, static_cast<std::int64_t>(spans.size())));
-  counters.spans_exported.add(spans.size() - rejected);
+  const auto rejected = static_cast<std::size_t>(
+      std::clamp<std::int64_t>(result.partial.rejected_spans, 0, static_cast<std::int64_t>(spans)));
+  counters.spans_exported.add(spans - rejected);
   if (rejected > 0) counters.spans_export_failed.add(rejected);
   return ExportResult::kSuccess;
-}
-
-bool OtlpExporter::encode(std::span<const std::unique_ptr<SpanData>> spans) noexcept {
-  try {
-    body_.clear();
-    if (json_)
-      encode_otlp_json(spans, body_);
-    else
-      encode_otlp_proto(spans, body_);
-    return true;
-  } catch (const std::exception& e) {
-    internal::log(internal::LogLevel::kError, kComponent,
-                  std::string("cannot encode batch: ") + e.what());
-    return false;
-  }
 }
 
 void OtlpExporter::report(const OtlpSendOutcome& result, std::size_t spans) noexcept {

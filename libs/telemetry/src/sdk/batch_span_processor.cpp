@@ -1,6 +1,7 @@
 #include "spanline/telemetry/sdk/batch_span_processor.h"
 
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -34,6 +35,11 @@ std::string BatchSpanProcessorOptions::validate() const {
   return {};
 }
 
+namespace {
+// The encoded-span buffer the worker keeps between passes, at most.
+constexpr std::size_t kKeptEncodedBytes = 16u << 20;
+}  // namespace
+
 // Locking and wake-up rules. One mutex guards the queue and the control
 // fields. Producers (on_end) hold it only to push; they wake the worker
 // exactly when the queue reaches one batch, so the common path is a lock and
@@ -42,19 +48,39 @@ std::string BatchSpanProcessorOptions::validate() const {
 // max_queue_size so memory stays bounded by the queue size. Flush requests are
 // generation numbers: a flusher waits until the worker has finished a pass
 // that started after its request.
+//
+// With an exporter that has a span encoder, the queue holds encoded spans
+// instead of SpanData: on_end encodes the span on the ending thread (outside
+// the lock, into a thread-local buffer) and hands the SpanData straight back
+// to that thread's pool, while it is still in cache; under the lock it only
+// appends the bytes.
 struct BatchSpanProcessor::State {
   explicit State(std::unique_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
-      : exporter(std::move(e)), options(o) {
-    queue.reserve(o.max_queue_size);
+      : exporter(std::move(e)), encoder(exporter->span_encoder()), options(o) {
+    if (encoder != nullptr)
+      encoded.spans.reserve(o.max_queue_size);
+    else
+      queue.reserve(o.max_queue_size);
   }
 
+  struct Encoded {
+    std::string bytes;
+    std::vector<EncodedSpan> spans;
+    void swap(Encoded& other) noexcept {
+      bytes.swap(other.bytes);
+      spans.swap(other.spans);
+    }
+  };
+
   std::unique_ptr<SpanExporter> exporter;
+  const SpanEncoder* const encoder;
   const BatchSpanProcessorOptions options;
 
   std::mutex mu;
   std::condition_variable wake_worker;
   std::condition_variable pass_done;
-  std::vector<std::unique_ptr<SpanData>> queue;
+  std::vector<std::unique_ptr<SpanData>> queue;  // without an encoder
+  Encoded encoded;                               // with one
   std::size_t in_flight = 0;
   std::uint64_t flush_requested = 0;
   std::uint64_t flush_completed = 0;
@@ -68,6 +94,10 @@ struct BatchSpanProcessor::State {
   internal::RateLimiter drop_log{std::chrono::seconds(10)};
   SdkCounters& counters = SdkCounters::instance();
 
+  std::size_t queued() const noexcept {
+    return encoder != nullptr ? encoded.spans.size() : queue.size();
+  }
+
   void drop(std::uint64_t n, const char* why) noexcept {
     dropped.fetch_add(n, std::memory_order_relaxed);
     counters.spans_dropped.add(n);
@@ -78,15 +108,9 @@ struct BatchSpanProcessor::State {
     }
   }
 
-  void export_all(std::vector<std::unique_ptr<SpanData>>& batch) noexcept;
-  void run() noexcept;
-};
-
-void BatchSpanProcessor::State::export_all(std::vector<std::unique_ptr<SpanData>>& batch) noexcept {
-  const std::size_t n = batch.size();
-  for (std::size_t i = 0; i < n; i += options.max_export_batch_size) {
-    const std::size_t len = std::min(options.max_export_batch_size, n - i);
-    std::span<const std::unique_ptr<SpanData>> chunk(batch.data() + i, len);
+  // Runs one export of `len` spans unless the exporter was shut down.
+  template <typename Export>
+  void export_chunk(std::size_t len, Export&& call) noexcept {
     if (aborted.load(std::memory_order_relaxed)) {
       drop(len, "span exporter was shut down before the batch could be sent");
     } else {
@@ -96,17 +120,54 @@ void BatchSpanProcessor::State::export_all(std::vector<std::unique_ptr<SpanData>
         deadline = std::min(deadline, stop_deadline);
       }
       // The exporter counts exported and failed spans itself.
-      exporter->export_spans(chunk, deadline);
+      call(deadline);
     }
     std::lock_guard lock(mu);
     in_flight -= len;
   }
+  void export_all(std::vector<std::unique_ptr<SpanData>>& batch) noexcept;
+  void export_all(Encoded& batch) noexcept;
+  void run() noexcept;
+};
+
+void BatchSpanProcessor::State::export_all(std::vector<std::unique_ptr<SpanData>>& batch) noexcept {
+  const std::size_t n = batch.size();
+  for (std::size_t i = 0; i < n; i += options.max_export_batch_size) {
+    const std::size_t len = std::min(options.max_export_batch_size, n - i);
+    std::span<const std::unique_ptr<SpanData>> chunk(batch.data() + i, len);
+    export_chunk(len, [&](Deadline deadline) { exporter->export_spans(chunk, deadline); });
+  }
   detail::SpanDataPool::instance().release(batch);
+}
+
+void BatchSpanProcessor::State::export_all(Encoded& batch) noexcept {
+  const std::size_t n = batch.spans.size();
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < n; i += options.max_export_batch_size) {
+    const std::size_t len = std::min(options.max_export_batch_size, n - i);
+    std::span<const EncodedSpan> chunk(batch.spans.data() + i, len);
+    std::size_t bytes = 0;
+    for (const EncodedSpan& e : chunk) bytes += e.size;
+    const std::string_view chunk_bytes(batch.bytes.data() + offset, bytes);
+    offset += bytes;
+    export_chunk(
+        len, [&](Deadline deadline) { exporter->export_encoded(chunk_bytes, chunk, deadline); });
+  }
+  batch.spans.clear();
+  // Keep the buffer for the next pass unless a burst made it huge.
+  if (batch.bytes.capacity() > kKeptEncodedBytes)
+    std::string().swap(batch.bytes);
+  else
+    batch.bytes.clear();
 }
 
 void BatchSpanProcessor::State::run() noexcept {
   std::vector<std::unique_ptr<SpanData>> batch;
-  batch.reserve(options.max_queue_size);
+  Encoded encoded_batch;
+  if (encoder != nullptr)
+    encoded_batch.spans.reserve(options.max_queue_size);
+  else
+    batch.reserve(options.max_queue_size);
   auto next_export = Clock::now() + options.schedule_delay;
   for (;;) {
     std::uint64_t flush_target = 0;
@@ -115,16 +176,18 @@ void BatchSpanProcessor::State::run() noexcept {
     {
       std::unique_lock lock(mu);
       wake_worker.wait_until(lock, next_export, [&] {
-        return stopping || queue.size() >= options.max_export_batch_size ||
+        return stopping || queued() >= options.max_export_batch_size ||
                flush_requested != flush_completed;
       });
       flush_target = flush_requested;
       flushing = flush_requested != flush_completed;
       stop = stopping;
       batch.swap(queue);
-      in_flight += batch.size();
+      encoded_batch.swap(encoded);
+      in_flight += batch.size() + encoded_batch.spans.size();
     }
     if (!batch.empty()) export_all(batch);
+    if (!encoded_batch.spans.empty()) export_all(encoded_batch);
     if (flushing || stop) {
       // A flush covers what the exporter itself may buffer.
       if (!aborted.load()) exporter->force_flush(Clock::now() + options.export_timeout);
@@ -133,7 +196,7 @@ void BatchSpanProcessor::State::run() noexcept {
     {
       std::lock_guard lock(mu);
       flush_completed = flush_target;
-      if (stop && queue.empty()) {
+      if (stop && queued() == 0) {
         worker_exited = true;
         pass_done.notify_all();
         return;
@@ -167,6 +230,10 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
     s.drop(1, "span ended after the batch span processor was shut down");
     return;
   }
+  if (s.encoder != nullptr) {
+    on_end_encoded(std::move(span));
+    return;
+  }
   bool wake = false;
   {
     std::lock_guard lock(s.mu);
@@ -179,6 +246,52 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
     s.wake_worker.notify_one();
   } else if (span) {
     // Still ours: the queue was full. Freed here, outside the lock.
+    s.drop(1, "batch span processor queue is full (OTEL_BSP_MAX_QUEUE_SIZE)");
+  }
+}
+
+void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept {
+  State& s = *state_;
+  // Reused by every span this thread ends; the encoding is copied out.
+  thread_local std::string scratch;
+  EncodedSpan item;
+  try {
+    scratch.clear();
+    s.encoder->encode(*span, scratch);
+    if (scratch.size() > std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("span encoding over 4 GiB");
+    item.resource = std::move(span->resource);
+    item.scope = std::move(span->scope);
+    item.size = static_cast<std::uint32_t>(scratch.size());
+  } catch (...) {
+    detail::SpanDataPool::instance().recycle(std::move(span));
+    s.drop(1, "cannot encode a span");
+    return;
+  }
+  detail::SpanDataPool::instance().recycle(std::move(span));
+  bool wake = false;
+  bool queued = false;
+  {
+    std::lock_guard lock(s.mu);
+    if (s.encoded.spans.size() + s.in_flight < s.options.max_queue_size) {
+      try {
+        s.encoded.bytes.append(scratch);
+        try {
+          s.encoded.spans.push_back(std::move(item));
+        } catch (...) {
+          s.encoded.bytes.resize(s.encoded.bytes.size() - scratch.size());
+          throw;
+        }
+        queued = true;
+        wake = s.encoded.spans.size() == s.options.max_export_batch_size;
+      } catch (...) {
+        // Out of memory: dropped below, like a full queue.
+      }
+    }
+  }
+  if (wake) {
+    s.wake_worker.notify_one();
+  } else if (!queued) {
     s.drop(1, "batch span processor queue is full (OTEL_BSP_MAX_QUEUE_SIZE)");
   }
 }

@@ -79,8 +79,13 @@ SpanDataPool& SpanDataPool::instance() noexcept {
   return *pool;
 }
 
+namespace {
+// Per thread; acquire() takes from the back, so the span recycled last (the
+// one most likely still in cache) is reused first.
+thread_local std::vector<std::unique_ptr<SpanData>> stash;
+}  // namespace
+
 std::unique_ptr<SpanData> SpanDataPool::acquire() {
-  thread_local std::vector<std::unique_ptr<SpanData>> stash;
   if (stash.empty()) {
     std::lock_guard lock(mu_);
     const std::size_t n = std::min(kChunk, free_.size());
@@ -93,6 +98,24 @@ std::unique_ptr<SpanData> SpanDataPool::acquire() {
   auto span = std::move(stash.back());
   stash.pop_back();
   return span;
+}
+
+void SpanDataPool::recycle(std::unique_ptr<SpanData> span) noexcept {
+  if (!span) return;
+  reset(*span);
+  try {
+    if (stash.size() >= 2 * kChunk) {
+      // Hand the oldest chunk to the shared list (threads that only start
+      // spans get them from there); free what does not fit.
+      std::lock_guard lock(mu_);
+      for (std::size_t i = 0; i < kChunk && free_.size() < kMaxPooled; ++i)
+        free_.push_back(std::move(stash[i]));
+      stash.erase(stash.begin(), stash.begin() + kChunk);
+    }
+    stash.push_back(std::move(span));
+  } catch (...) {
+    // Out of memory growing a list: `span` is freed instead.
+  }
 }
 
 void SpanDataPool::release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept {

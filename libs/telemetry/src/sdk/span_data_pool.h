@@ -14,6 +14,9 @@
 // Thread rules: release() is called by any thread with a batch; acquire() by
 // span-starting threads, each of which keeps a small thread-local stash
 // refilled in chunks, so the shared mutex is taken once per chunk.
+// recycle() returns one span to the calling thread's stash: a span ended and
+// encoded on a request thread goes back to that thread while still in its
+// cache, and is the next one that thread acquires.
 #pragma once
 
 #include <memory>
@@ -37,6 +40,9 @@ class SpanDataPool {
 
   // A cleared SpanData, recycled when one is available.
   std::unique_ptr<SpanData> acquire();
+  // Clears `span` and keeps it for this thread's next acquire(); a full stash
+  // passes a chunk to the shared list.
+  void recycle(std::unique_ptr<SpanData> span) noexcept;
   // Clears and keeps up to kMaxPooled of `spans`; frees the rest. Leaves
   // `spans` empty.
   void release(std::vector<std::unique_ptr<SpanData>>& spans) noexcept;

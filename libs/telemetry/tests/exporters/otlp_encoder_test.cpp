@@ -180,5 +180,71 @@ TEST(OtlpProtoEncoder, GroupsLargeRandomBatchesInFirstSeenOrder) {
   expect_same_spans(batch, order, spans_from_proto(request));
 }
 
+// ---------------------------------------------------------------------------
+// Spans encoded one by one (the batch processor's fast path)
+
+std::string encode_one_by_one(const Batch& batch) {
+  std::string bytes;
+  std::vector<EncodedSpan> spans;
+  for (const auto& span : batch) {
+    const std::size_t before = bytes.size();
+    encode_otlp_proto_span(*span, bytes);
+    spans.push_back(
+        {span->resource, span->scope, static_cast<std::uint32_t>(bytes.size() - before)});
+  }
+  std::string out;
+  encode_otlp_proto_encoded(bytes, spans, out);
+  return out;
+}
+
+TEST(OtlpProtoEncoder, SpansEncodedOneByOneMakeTheSameRequest) {
+  MixedBatch m;
+  std::string whole;
+  encode_otlp_proto(m.batch, whole);
+  EXPECT_EQ(encode_one_by_one(m.batch), whole);
+  expect_same_spans(m.batch, m.expected_order, spans_from_proto(parse_proto(whole)));
+}
+
+TEST_P(OtlpProtoEncoderSizes, SpansEncodedOneByOneMakeTheSameRequest) {
+  MixedBatch m;
+  for (auto& span : m.batch)
+    span->attributes.push_back({"big", attr(std::string(GetParam(), 'x'))});
+  std::string whole;
+  encode_otlp_proto(m.batch, whole);
+  EXPECT_EQ(encode_one_by_one(m.batch), whole);
+}
+
+TEST(OtlpProtoEncoder, EncodedSpansGroupLikeTheWholeBatch) {
+  std::mt19937 rng(11);
+  std::vector<std::shared_ptr<const Resource>> resources;
+  for (int i = 0; i < 4; ++i)
+    resources.push_back(std::make_shared<const Resource>(
+        std::vector<Attribute>{{"service.name", attr("svc" + std::to_string(i % 3))}}));
+  std::vector<std::shared_ptr<const InstrumentationScope>> scopes;
+  for (int i = 0; i < 3; ++i)
+    scopes.push_back(std::make_shared<const InstrumentationScope>(
+        InstrumentationScope{"scope" + std::to_string(i), "", "", {}}));
+  Batch batch;
+  for (int i = 0; i < 500; ++i)
+    batch.push_back(full_span(rng() % 5 == 0 ? nullptr : resources[rng() % resources.size()],
+                              scopes[rng() % scopes.size()], i));
+  std::string whole;
+  encode_otlp_proto(batch, whole);
+  EXPECT_EQ(encode_one_by_one(batch), whole);
+}
+
+TEST(OtlpProtoEncoder, EncodedSpansWhoseSizesDisagreeWithTheBytesAreRefused) {
+  MixedBatch m;
+  std::string bytes;
+  encode_otlp_proto_span(*m.batch[0], bytes);
+  std::vector<EncodedSpan> spans{{m.r1, m.s1, static_cast<std::uint32_t>(bytes.size() + 1)}};
+  std::string out = "kept";
+  EXPECT_THROW(encode_otlp_proto_encoded(bytes, spans, out), std::invalid_argument);
+  EXPECT_EQ(out, "kept");
+  spans[0].size -= 1;
+  encode_otlp_proto_encoded(bytes, spans, out);
+  EXPECT_EQ(parse_proto(out.substr(4)).resource_spans(0).scope_spans(0).spans_size(), 1);
+}
+
 }  // namespace
 }  // namespace spanline::telemetry

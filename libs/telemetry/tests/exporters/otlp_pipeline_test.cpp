@@ -4,6 +4,7 @@
 // returns by its deadline. Timing checks are "finished", never "how fast".
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "exporters/otlp_fake_collectors.h"
@@ -124,6 +125,75 @@ TEST(OtlpPipeline, UnreachableEndpointFailsBatchesAndShutsDownByTheDeadline) {
   EXPECT_GT((after.spans_export_failed - before.spans_export_failed) +
                 (after.spans_dropped - before.spans_dropped),
             0u);
+}
+
+// Protobuf exporters take spans encoded where they end; JSON ones get
+// SpanData batches.
+TEST(OtlpPipeline, ProtobufExportersEncodeSpansWhereTheyEnd) {
+  OtlpExporterOptions xo;
+  xo.endpoint = "http://127.0.0.1:1/v1/traces";
+  EXPECT_NE(make_otlp_exporter(xo)->span_encoder(), nullptr);
+  xo.protocol = OtlpProtocol::kHttpJson;
+  EXPECT_EQ(make_otlp_exporter(xo)->span_encoder(), nullptr);
+  xo.protocol = OtlpProtocol::kGrpc;
+  xo.endpoint = "127.0.0.1:1";
+  EXPECT_NE(make_otlp_exporter(xo)->span_encoder(), nullptr);
+}
+
+// Spans encoded on many threads at once, the request assembled around their
+// bytes: every span arrives once, whole, under its own scope.
+TEST(OtlpPipeline, SpansFromManyThreadsArriveWholeOnce) {
+  FakeHttpCollector server;
+  OtlpExporterOptions xo;
+  xo.endpoint = server.url();
+  TracerProviderOptions o;
+  o.resource = std::make_shared<const Resource>(
+      std::vector<Attribute>{{"service.name", std::string("pipeline-test")}});
+  o.processors.push_back(std::make_unique<BatchSpanProcessor>(
+      make_otlp_exporter(xo),
+      BatchSpanProcessorOptions{
+          .schedule_delay = 10ms, .max_queue_size = 8192, .max_export_batch_size = 100}));
+  TracerProvider provider(std::move(o));
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      auto& tracer = provider.get_tracer(t % 2 ? "odd" : "even", "1.0");
+      for (int i = 0; i < kPerThread; ++i) {
+        auto span = tracer.start_span("op " + std::to_string(t), {.kind = SpanKind::kServer});
+        span.set_attribute("i", i);
+        span.set_attribute("thread", t);
+        span.set_attribute("text", std::string(static_cast<std::size_t>(i % 40), 'x'));
+        if (i % 7 == 0) span.set_status(StatusCode::kError, "seven");
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  ASSERT_TRUE(provider.force_flush(Clock::now() + 10s));
+
+  std::set<std::pair<std::int64_t, std::int64_t>> seen;
+  for (const auto& r : server.requests()) {
+    auto spans = otlp_test::spans_from_proto_bytes(r.body);
+    ASSERT_TRUE(spans) << "request body does not decode";
+    for (const auto& s : *spans) {
+      ASSERT_EQ(s->attributes.size(), 3u);
+      const auto i = std::get<std::int64_t>(s->attributes[0].value);
+      const auto t = std::get<std::int64_t>(s->attributes[1].value);
+      EXPECT_TRUE(seen.emplace(t, i).second) << "span " << t << "/" << i << " twice";
+      EXPECT_EQ(s->name, "op " + std::to_string(t));
+      EXPECT_EQ(s->kind, SpanKind::kServer);
+      EXPECT_EQ(std::get<std::string>(s->attributes[2].value),
+                std::string(static_cast<std::size_t>(i % 40), 'x'));
+      EXPECT_EQ(s->status.code, i % 7 == 0 ? StatusCode::kError : StatusCode::kUnset);
+      EXPECT_EQ(s->scope->name, t % 2 ? "odd" : "even");
+      EXPECT_EQ(s->scope->version, "1.0");
+      ASSERT_EQ(s->resource->attributes().size(), 1u);
+      EXPECT_EQ(std::get<std::string>(s->resource->attributes()[0].value), "pipeline-test");
+      EXPECT_TRUE(s->trace_id.is_valid());
+      EXPECT_GT(s->end_unix_nano, 0u);
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "sdk/span_data_pool.h"
 #include "spanline/telemetry/sdk/counters.h"
 #include "spanline/telemetry/sdk/tracer.h"
 #include "test_exporter.h"
@@ -22,31 +23,37 @@ std::unique_ptr<SpanData> sampled_span(const std::string& name = "s") {
   return d;
 }
 
+// Every behaviour holds on both paths: SpanData queued for the exporter, and
+// spans encoded where they end for an exporter with a span encoder.
+class BatchSpanProcessorPaths : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(, BatchSpanProcessorPaths, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Encoded" : "SpanData"; });
+
 struct Bsp {
-  explicit Bsp(BatchSpanProcessorOptions o) {
-    processor =
-        std::make_unique<BatchSpanProcessor>(std::make_unique<RecordingExporter>(shared), o);
+  Bsp(bool encoding, BatchSpanProcessorOptions o) {
+    processor = std::make_unique<BatchSpanProcessor>(
+        std::make_unique<RecordingExporter>(shared, encoding), o);
   }
   std::shared_ptr<RecordingExporter::Shared> shared = std::make_shared<RecordingExporter::Shared>();
   std::unique_ptr<BatchSpanProcessor> processor;
 };
 
-TEST(BatchSpanProcessor, ExportsFullBatchWithoutWaitingForTimer) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 10});
+TEST_P(BatchSpanProcessorPaths, ExportsFullBatchWithoutWaitingForTimer) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 10});
   for (int i = 0; i < 10; ++i) b.processor->on_end(sampled_span());
   ASSERT_TRUE(b.shared->wait_for(10, 10s));
   std::lock_guard lock(b.shared->mu);
   EXPECT_EQ(b.shared->batch_sizes.front(), 10u);
 }
 
-TEST(BatchSpanProcessor, TimerExportsPartialBatch) {
-  Bsp b({.schedule_delay = 20ms, .max_queue_size = 100, .max_export_batch_size = 50});
+TEST_P(BatchSpanProcessorPaths, TimerExportsPartialBatch) {
+  Bsp b(GetParam(), {.schedule_delay = 20ms, .max_queue_size = 100, .max_export_batch_size = 50});
   b.processor->on_end(sampled_span());
   EXPECT_TRUE(b.shared->wait_for(1, 10s));
 }
 
-TEST(BatchSpanProcessor, BatchesNeverExceedMaxExportBatchSize) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 1000, .max_export_batch_size = 7});
+TEST_P(BatchSpanProcessorPaths, BatchesNeverExceedMaxExportBatchSize) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 1000, .max_export_batch_size = 7});
   for (int i = 0; i < 100; ++i) b.processor->on_end(sampled_span());
   ASSERT_TRUE(b.processor->force_flush(Clock::now() + 10s));
   std::lock_guard lock(b.shared->mu);
@@ -54,8 +61,8 @@ TEST(BatchSpanProcessor, BatchesNeverExceedMaxExportBatchSize) {
   for (auto n : b.shared->batch_sizes) EXPECT_LE(n, 7u);
 }
 
-TEST(BatchSpanProcessor, UnsampledSpansAreNotExported) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 10, .max_export_batch_size = 5});
+TEST_P(BatchSpanProcessorPaths, UnsampledSpansAreNotExported) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 10, .max_export_batch_size = 5});
   auto d = sampled_span();
   d->trace_flags = 0;
   b.processor->on_end(std::move(d));
@@ -63,11 +70,11 @@ TEST(BatchSpanProcessor, UnsampledSpansAreNotExported) {
   EXPECT_EQ(b.shared->count(), 0u);
 }
 
-TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
-  Bsp b({.schedule_delay = 60s,
-         .max_queue_size = 8,
-         .max_export_batch_size = 8,
-         .export_timeout = 60s});
+TEST_P(BatchSpanProcessorPaths, FullQueueDropsAndCountsWithoutBlocking) {
+  Bsp b(GetParam(), {.schedule_delay = 60s,
+                     .max_queue_size = 8,
+                     .max_export_batch_size = 8,
+                     .export_timeout = 60s});
   b.shared->delay = 60s;  // the exporter hangs: the queue cannot drain
   b.shared->ignore_deadline = true;
   const auto before = SdkCounters::instance().snapshot().spans_dropped;
@@ -79,8 +86,8 @@ TEST(BatchSpanProcessor, FullQueueDropsAndCountsWithoutBlocking) {
   EXPECT_FALSE(b.processor->shutdown(Clock::now() + 100ms));
 }
 
-TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueued) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+TEST_P(BatchSpanProcessorPaths, ForceFlushExportsEverythingQueued) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
   for (int i = 0; i < 3; ++i) b.processor->on_end(sampled_span(std::to_string(i)));
   EXPECT_TRUE(b.processor->force_flush(Clock::now() + 10s));
   std::lock_guard lock(b.shared->mu);
@@ -89,8 +96,8 @@ TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueued) {
   EXPECT_GE(b.shared->flushes, 1);
 }
 
-TEST(BatchSpanProcessor, ForceFlushReturnsFalseByDeadlineWhenExporterHangs) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+TEST_P(BatchSpanProcessorPaths, ForceFlushReturnsFalseByDeadlineWhenExporterHangs) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
   b.shared->delay = 60s;
   b.shared->ignore_deadline = true;
   b.processor->on_end(sampled_span());
@@ -100,8 +107,8 @@ TEST(BatchSpanProcessor, ForceFlushReturnsFalseByDeadlineWhenExporterHangs) {
   EXPECT_EQ(b.shared->shutdowns, 1);
 }
 
-TEST(BatchSpanProcessor, ShutdownDrainsThenRejects) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
+TEST_P(BatchSpanProcessorPaths, ShutdownDrainsThenRejects) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 100, .max_export_batch_size = 50});
   for (int i = 0; i < 5; ++i) b.processor->on_end(sampled_span());
   EXPECT_TRUE(b.processor->shutdown(Clock::now() + 10s));
   EXPECT_EQ(b.shared->count(), 5u);
@@ -113,8 +120,8 @@ TEST(BatchSpanProcessor, ShutdownDrainsThenRejects) {
   EXPECT_EQ(b.shared->shutdowns, 1);
 }
 
-TEST(BatchSpanProcessor, ManyThreadsLoseNothingWhenQueueIsLargeEnough) {
-  Bsp b({.schedule_delay = 5ms, .max_queue_size = 40000, .max_export_batch_size = 512});
+TEST_P(BatchSpanProcessorPaths, ManyThreadsLoseNothingWhenQueueIsLargeEnough) {
+  Bsp b(GetParam(), {.schedule_delay = 5ms, .max_queue_size = 40000, .max_export_batch_size = 512});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
@@ -137,8 +144,8 @@ TEST(BatchSpanProcessor, ValidateRejectsZeroes) {
                std::invalid_argument);
 }
 
-TEST(BatchSpanProcessor, BatchLargerThanQueueIsClamped) {
-  Bsp b({.schedule_delay = 60s, .max_queue_size = 4, .max_export_batch_size = 100});
+TEST_P(BatchSpanProcessorPaths, BatchLargerThanQueueIsClamped) {
+  Bsp b(GetParam(), {.schedule_delay = 60s, .max_queue_size = 4, .max_export_batch_size = 100});
   for (int i = 0; i < 4; ++i) b.processor->on_end(sampled_span());
   // Reaching the (clamped) batch size of 4 wakes the worker without the timer.
   EXPECT_TRUE(b.shared->wait_for(4, 10s));
@@ -167,17 +174,69 @@ TEST(BatchSpanProcessor, OptionsFromEnv) {
     unsetenv(v);
 }
 
-TEST(BatchSpanProcessor, EndToEndThroughTracer) {
+TEST_P(BatchSpanProcessorPaths, EndToEndThroughTracer) {
   auto shared = std::make_shared<RecordingExporter::Shared>();
   TracerProviderOptions o;
-  o.resource = std::make_shared<const Resource>();
+  o.resource =
+      std::make_shared<const Resource>(std::vector<Attribute>{{"service.name", attr("x")}});
   o.processors.push_back(std::make_unique<BatchSpanProcessor>(
-      std::make_unique<RecordingExporter>(shared), BatchSpanProcessorOptions{}));
+      std::make_unique<RecordingExporter>(shared, GetParam()), BatchSpanProcessorOptions{}));
   TracerProvider provider(std::move(o));
-  for (int i = 0; i < 10; ++i) provider.get_tracer("t").start_span("s").end();
+  for (int i = 0; i < 10; ++i) provider.get_tracer("t").start_span("s" + std::to_string(i)).end();
+  provider.get_tracer("u", "2").start_span("other").end();
   EXPECT_TRUE(provider.force_flush(Clock::now() + 10s));
-  EXPECT_EQ(shared->count(), 10u);
-  EXPECT_TRUE(provider.shutdown(Clock::now() + 10s));
+  ASSERT_EQ(shared->count(), 11u);
+  std::lock_guard lock(shared->mu);
+  EXPECT_TRUE(shared->sizes_matched);
+  for (int i = 0; i < 10; ++i) {
+    const SpanData& s = shared->spans[static_cast<std::size_t>(i)];
+    EXPECT_EQ(s.name, "s" + std::to_string(i));
+    ASSERT_NE(s.resource, nullptr);
+    EXPECT_EQ(s.resource.get(), &provider.resource());
+    ASSERT_NE(s.scope, nullptr);
+    EXPECT_EQ(s.scope->name, "t");
+  }
+  EXPECT_EQ(shared->spans[10].scope->name, "u");
+  EXPECT_EQ(shared->spans[10].scope->version, "2");
+}
+
+TEST(BatchSpanProcessor, EncodesOnTheEndingThreadAndRecyclesTheSpanThere) {
+  auto shared = std::make_shared<RecordingExporter::Shared>();
+  BatchSpanProcessor processor(std::make_unique<RecordingExporter>(shared, true),
+                               {.schedule_delay = 60s, .max_queue_size = 100});
+  std::thread::id ender;
+  std::thread([&] {
+    ender = std::this_thread::get_id();
+    auto span = sampled_span("on another thread");
+    processor.on_end(std::move(span));
+    // The span came back to this thread's pool: the next acquire is it.
+    auto next = detail::SpanDataPool::instance().acquire();
+    EXPECT_TRUE(next->name.empty());
+    EXPECT_GE(next->name.capacity(), std::string("on another thread").size());
+  }).join();
+  ASSERT_TRUE(processor.force_flush(Clock::now() + 10s));
+  EXPECT_EQ(shared->encoder.threads(), std::set<std::thread::id>{ender});
+  std::lock_guard lock(shared->mu);
+  ASSERT_EQ(shared->spans.size(), 1u);
+  EXPECT_EQ(shared->spans[0].name, "on another thread");
+}
+
+TEST(BatchSpanProcessor, EncodedBatchesSplitAtMaxExportBatchSizeWithTheirOwnBytes) {
+  auto shared = std::make_shared<RecordingExporter::Shared>();
+  BatchSpanProcessor processor(
+      std::make_unique<RecordingExporter>(shared, true),
+      {.schedule_delay = 60s, .max_queue_size = 1000, .max_export_batch_size = 7});
+  // Names of different lengths, so a wrong byte range shows as wrong names.
+  for (int i = 0; i < 100; ++i)
+    processor.on_end(sampled_span(std::string(i % 13 + 1, 'a' + i % 26)));
+  ASSERT_TRUE(processor.force_flush(Clock::now() + 10s));
+  std::lock_guard lock(shared->mu);
+  EXPECT_TRUE(shared->sizes_matched);
+  ASSERT_EQ(shared->spans.size(), 100u);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(shared->spans[static_cast<std::size_t>(i)].name,
+              std::string(i % 13 + 1, 'a' + i % 26));
+  for (auto n : shared->batch_sizes) EXPECT_LE(n, 7u);
 }
 
 }  // namespace

@@ -8,13 +8,23 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "spanline/telemetry/sdk/span_data.h"
+#include "spanline/telemetry/sdk/span_exporter.h"
 
 namespace spanline::telemetry {
 
 // Appends the protobuf encoding of ExportTraceServiceRequest to `out`.
 void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::string& out);
+// One span's protobuf bytes as a batch processor queues them (the field
+// ScopeSpans.spans: tag, length, Span), and the request around such spans,
+// grouped as encode_otlp_proto groups them: the two together give the same
+// bytes as encode_otlp_proto. encode_otlp_proto_encoded throws
+// std::invalid_argument when the sizes in `spans` do not add up to `bytes`.
+void encode_otlp_proto_span(const SpanData& span, std::string& out);
+void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                               std::string& out);
 // Appends the OTLP/JSON encoding (hex ids, lowerCamelCase field names, enums
 // as integers, 64-bit integers as strings) to `out`.
 void encode_otlp_json(std::span<const std::unique_ptr<SpanData>> spans, std::string& out);

@@ -1,8 +1,9 @@
 // BatchSpanProcessor (trace SDK spec, "Batching processor").
 //
 // on_end() only appends to a bounded queue under a short mutex; one worker
-// thread exports. A full queue drops the span, counts it, and says so in a
-// log line at most once per 10 s. force_flush/shutdown return by their
+// thread exports. When the exporter has a span encoder, on_end() encodes the
+// span first, on the ending thread, and the queue holds bytes. A full queue drops the span, counts
+// it, and says so in a log line at most once per 10 s. force_flush/shutdown return by their
 // deadline whatever the exporter does.
 #pragma once
 
@@ -48,6 +49,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::uint64_t dropped() const noexcept;
 
  private:
+  void on_end_encoded(std::unique_ptr<SpanData> span) noexcept;
+
   struct State;
   std::shared_ptr<State> state_;  // shared with the worker thread
 };

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "spanline/telemetry/sdk/span_data.h"
 
@@ -17,6 +20,24 @@ enum class ExportResult {
   kFailure,  // permanent, or retries exhausted, or deadline hit: the batch is dropped
 };
 
+// Turns one span into the bytes its exporter will send (see
+// SpanExporter::span_encoder). Called from any thread, concurrently.
+class SpanEncoder {
+ public:
+  virtual ~SpanEncoder() = default;
+  // Appends the encoding of `span` to `out`; may throw (bad_alloc).
+  virtual void encode(const SpanData& span, std::string& out) const = 0;
+};
+
+// One span encoded by a SpanEncoder: its resource and scope (which a
+// batch groups spans by) and the size of its bytes, which follow those of
+// the span before it in the batch's buffer.
+struct EncodedSpan {
+  std::shared_ptr<const Resource> resource;
+  std::shared_ptr<const InstrumentationScope> scope;
+  std::uint32_t size = 0;
+};
+
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
@@ -25,6 +46,19 @@ class SpanExporter {
   virtual ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                                     Deadline deadline) noexcept = 0;
   virtual bool force_flush(Deadline /*deadline*/) noexcept { return true; }
+
+  // Optional fast path. An exporter that returns an encoder here has each
+  // span encoded by the thread that ends it, while the span's data is still
+  // in that core's cache, and receives batches through export_encoded()
+  // instead of export_spans(). The encoder lives as long as the exporter.
+  virtual const SpanEncoder* span_encoder() const noexcept { return nullptr; }
+  // Exports spans made by span_encoder(): `bytes` holds their encodings
+  // back to back, in the order of `spans`. Same contract as export_spans().
+  virtual ExportResult export_encoded(std::string_view /*bytes*/,
+                                      std::span<const EncodedSpan> /*spans*/,
+                                      Deadline /*deadline*/) noexcept {
+    return ExportResult::kFailure;
+  }
   // Aborts in-flight and future exports promptly; safe to call twice, from
   // any thread, and while export_spans runs on another thread.
   virtual void shutdown() noexcept {}
