@@ -6,6 +6,7 @@
 #include <string>
 
 #include "spanline/telemetry/api/propagation.h"
+#include "spanline/telemetry/exporters/otlp_encoder.h"
 #include "spanline/telemetry/sdk/batch_span_processor.h"
 #include "spanline/telemetry/sdk/counters.h"
 #include "spanline/telemetry/sdk/tracer.h"
@@ -23,7 +24,37 @@ class NullExporter final : public st::SpanExporter {
   }
 };
 
-std::unique_ptr<st::TracerProvider> make_provider(std::unique_ptr<st::Sampler> sampler) {
+// Takes spans the way the OTLP protobuf exporter does (encoded where they
+// end, the request assembled around them) and sends nothing: the whole CPU
+// cost of a span short of the network.
+class EncodeOnlyExporter final : public st::SpanExporter {
+ public:
+  class Encoder final : public st::SpanEncoder {
+   public:
+    void encode(const st::SpanData& span, std::string& out) const override {
+      st::encode_otlp_proto_span(span, out);
+    }
+  };
+  st::ExportResult export_spans(std::span<const std::unique_ptr<st::SpanData>>,
+                                st::Deadline) noexcept override {
+    return st::ExportResult::kFailure;
+  }
+  const st::SpanEncoder* span_encoder() const noexcept override { return &encoder_; }
+  st::ExportResult export_encoded(std::string_view bytes, std::span<const st::EncodedSpan> spans,
+                                  st::Deadline) noexcept override {
+    body_.clear();
+    st::encode_otlp_proto_encoded(bytes, spans, body_);
+    benchmark::DoNotOptimize(body_.data());
+    return st::ExportResult::kSuccess;
+  }
+
+ private:
+  Encoder encoder_;
+  std::string body_;
+};
+
+std::unique_ptr<st::TracerProvider> make_provider(std::unique_ptr<st::Sampler> sampler,
+                                                  bool encode = false) {
   st::TracerProviderOptions o;
   // The OpenTelemetry spec benchmark resource.
   o.resource = std::make_shared<const st::Resource>(std::vector<st::Attribute>{
@@ -34,8 +65,12 @@ std::unique_ptr<st::TracerProvider> make_provider(std::unique_ptr<st::Sampler> s
   st::BatchSpanProcessorOptions bsp;
   bsp.max_queue_size = 1 << 16;
   bsp.schedule_delay = std::chrono::milliseconds(100);
-  o.processors.push_back(
-      std::make_unique<st::BatchSpanProcessor>(std::make_unique<NullExporter>(), bsp));
+  std::unique_ptr<st::SpanExporter> exporter;
+  if (encode)
+    exporter = std::make_unique<EncodeOnlyExporter>();
+  else
+    exporter = std::make_unique<NullExporter>();
+  o.processors.push_back(std::make_unique<st::BatchSpanProcessor>(std::move(exporter), bsp));
   return std::make_unique<st::TracerProvider>(std::move(o));
 }
 
@@ -73,6 +108,35 @@ void BM_SpecRecordedSpan(benchmark::State& state) {
       static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
 }
 BENCHMARK(BM_SpecRecordedSpan)->MinTime(2.0)->UseRealTime();
+
+// What the HTTP server instrumentation records for one request (the stable
+// semantic-convention attributes of a POST through a route), encoded and
+// batched as the OTLP protobuf exporter takes it.
+void BM_HttpServerSpanEncoded(benchmark::State& state) {
+  auto provider = make_provider(st::make_always_on_sampler(), true);
+  auto& tracer = provider->get_tracer("spanline.net.http", "0.1.0");
+  const st::Context root;
+  const auto dropped_before = st::SdkCounters::instance().snapshot().spans_dropped;
+  for (auto _ : state) {
+    auto span = tracer.start_span("POST /enrich", {.kind = st::SpanKind::kServer, .parent = &root});
+    span.set_attribute("http.request.method", std::string_view("POST"));
+    span.set_attribute("url.path", std::string_view("/enrich"));
+    span.set_attribute("url.scheme", std::string_view("http"));
+    span.set_attribute("http.route", std::string_view("/enrich"));
+    span.set_attribute("network.protocol.version", std::string_view("1.1"));
+    span.set_attribute("server.address", std::string_view("127.0.0.1"));
+    span.set_attribute("server.port", std::int64_t{8090});
+    span.set_attribute("client.address", std::string_view("127.0.0.1"));
+    span.set_attribute("user_agent.original", std::string_view("curl/7.88.1"));
+    span.set_attribute("http.response.status_code", std::int64_t{201});
+    span.end();
+  }
+  state.SetItemsProcessed(state.iterations());
+  provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
+  state.counters["dropped"] =
+      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+}
+BENCHMARK(BM_HttpServerSpanEncoded)->MinTime(1.0)->UseRealTime();
 
 void BM_SpanMinimal(benchmark::State& state) {
   auto provider = make_provider(st::make_always_on_sampler());

@@ -206,13 +206,83 @@ class ProtoEncoder {
   }
   void key_values(std::uint32_t field, const std::vector<Attribute>& attributes) {
     for (const Attribute& a : attributes) {
-      std::size_t kv = begin(field, 1);
-      string_field(1, a.key);       // KeyValue.key
-      std::size_t v = begin(2, 1);  // KeyValue.value
-      any_value(a.value);
-      end(v, 1);
-      end(kv, 1);
+      if (!scalar_key_value(field, a)) {
+        std::size_t kv = begin(field, 1);
+        string_field(1, a.key);       // KeyValue.key
+        std::size_t v = begin(2, 1);  // KeyValue.value
+        any_value(a.value);
+        end(v, 1);
+        end(kv, 1);
+      }
     }
+  }
+  // The common attribute (a valid UTF-8 key and a valid UTF-8 string or a
+  // scalar value) in one step, every length known up front. False, having
+  // written nothing, for the rest (arrays, text to sanitize).
+  bool scalar_key_value(std::uint32_t field, const Attribute& a) {
+    const std::string_view key = a.key;
+    std::string_view text;
+    std::size_t value_size;  // of the AnyValue message
+    switch (a.value.index()) {
+      case 0:  // string_value
+        text = *std::get_if<std::string>(&a.value);
+        if (!otlp_detail::is_valid_utf8(text)) return false;
+        value_size = 1 + varint_size(text.size()) + text.size();
+        break;
+      case 1:  // bool_value
+        value_size = 2;
+        break;
+      case 2:  // int_value
+        value_size =
+            1 + varint_size(static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value)));
+        break;
+      case 3:  // double_value
+        value_size = 9;
+        break;
+      default:
+        return false;
+    }
+    if (!otlp_detail::is_valid_utf8(key)) return false;
+    const std::size_t key_size = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
+    const std::size_t kv_size = key_size + 1 + varint_size(value_size) + value_size;
+    b_.reserve(kMaxTagAndVarint + kv_size);
+    // Written through a local cursor: stores through char* may alias the
+    // buffer's own fields, which would otherwise be reloaded after each byte.
+    char* const start = b_.at(b_.pos());
+    char* p = write_varint(start, tag(field, kLen));
+    p = write_varint(p, kv_size);
+    if (!key.empty()) {  // KeyValue.key; proto3 leaves out an empty string
+      *p++ = static_cast<char>(tag(1, kLen));
+      p = write_varint(p, key.size());
+      std::memcpy(p, key.data(), key.size());
+      p += key.size();
+    }
+    *p++ = static_cast<char>(tag(2, kLen));  // KeyValue.value
+    p = write_varint(p, value_size);
+    switch (a.value.index()) {
+      case 0:
+        *p++ = static_cast<char>(tag(1, kLen));
+        p = write_varint(p, text.size());
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+        break;
+      case 1:
+        *p++ = static_cast<char>(tag(2, kVarint));
+        *p++ = *std::get_if<bool>(&a.value) ? '\1' : '\0';
+        break;
+      case 2:
+        *p++ = static_cast<char>(tag(3, kVarint));
+        p = write_varint(p, static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value)));
+        break;
+      default: {
+        *p++ = static_cast<char>(tag(4, kFixed64));
+        const auto bits = std::bit_cast<std::uint64_t>(*std::get_if<double>(&a.value));
+        for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
+        break;
+      }
+    }
+    b_.advance(static_cast<std::size_t>(p - start));
+    return true;
   }
 
   void resource(const Resource& r) {

@@ -144,6 +144,30 @@ void Span::set_attribute(std::string_view key, std::string_view value) {
   }
 }
 
+template <typename T>
+void Span::set_scalar(std::string_view key, T value) {
+  if (!data_) return;
+  auto& attrs = data_->attributes;
+  for (auto& a : attrs) {
+    if (detail::same_key(a.key, key)) {
+      a.value = value;
+      return;
+    }
+  }
+  if (attrs.size() >= provider_->limits.attribute_count) {
+    ++data_->dropped_attributes_count;
+    return;
+  }
+  auto& a = detail::append_attribute(attrs, &data_->spare_attributes, key);
+  if (auto* v = std::get_if<T>(&a.value))
+    *v = value;
+  else
+    a.value.template emplace<T>(value);
+}
+template void Span::set_scalar<bool>(std::string_view, bool);
+template void Span::set_scalar<std::int64_t>(std::string_view, std::int64_t);
+template void Span::set_scalar<double>(std::string_view, double);
+
 void Span::add_event(std::string_view name, std::vector<Attribute> attributes,
                      std::uint64_t time_unix_nano) {
   if (!data_) return;

@@ -148,6 +148,35 @@ TEST(Span, AttributesOfEveryTypeAndReplacement) {
   EXPECT_EQ(std::get<std::vector<std::string>>(d.attributes[4].value).size(), 2u);
 }
 
+TEST(Span, ScalarsReplaceAnyTypeAndFillRecycledSlotsOfAnotherType) {
+  Fixture f;
+  for (int round = 0; round < 3; ++round) {
+    auto s = f.tracer().start_span("s");
+    // Recycled attribute slots hold the previous span's values, of other types.
+    if (round % 2 == 0) {
+      s.set_attribute("a", "text");
+      s.set_attribute("b", 1);
+      s.set_attribute("c", true);
+    } else {
+      s.set_attribute("a", 7u);
+      s.set_attribute("b", "one");
+      s.set_attribute("c", -0.5);
+      s.set_attribute("b", false);  // replaces a string with a bool
+    }
+  }
+  ASSERT_EQ(f.shared->spans.size(), 3u);
+  const auto& even = f.shared->spans[2].attributes;
+  ASSERT_EQ(even.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(even[0].value), "text");
+  EXPECT_EQ(std::get<std::int64_t>(even[1].value), 1);
+  EXPECT_EQ(std::get<bool>(even[2].value), true);
+  const auto& odd = f.shared->spans[1].attributes;
+  ASSERT_EQ(odd.size(), 3u);
+  EXPECT_EQ(std::get<std::int64_t>(odd[0].value), 7);
+  EXPECT_EQ(std::get<bool>(odd[1].value), false);
+  EXPECT_EQ(std::get<double>(odd[2].value), -0.5);
+}
+
 TEST(Span, LimitsDropAndTruncate) {
   SpanLimits limits;
   limits.attribute_count = 2;

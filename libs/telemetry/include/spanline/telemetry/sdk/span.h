@@ -54,7 +54,18 @@ class Span {
       !std::is_same_v<std::decay_t<T>, AttributeValue> &&
       !std::is_convertible_v<const T&, std::string_view>) void set_attribute(std::string_view key,
                                                                              T&& value) {
-    if (data_) set_attribute(key, attr(std::forward<T>(value)));
+    if (!data_) return;
+    // Scalars skip the AttributeValue temporary (the HTTP status code and
+    // port are on every server span).
+    using V = std::decay_t<T>;
+    if constexpr (std::is_same_v<V, bool>)
+      set_scalar<bool>(key, value);
+    else if constexpr (std::is_integral_v<V>)
+      set_scalar<std::int64_t>(key, static_cast<std::int64_t>(value));
+    else if constexpr (std::is_floating_point_v<V>)
+      set_scalar<double>(key, static_cast<double>(value));
+    else
+      set_attribute(key, attr(std::forward<T>(value)));
   }
   void add_event(std::string_view name, std::vector<Attribute> attributes = {},
                  std::uint64_t time_unix_nano = 0);
@@ -83,6 +94,10 @@ class Span {
 
  private:
   friend class Tracer;
+  // Defined for bool, std::int64_t and double.
+  template <typename T>
+  void set_scalar(std::string_view key, T value);
+
   Span(const SpanContext& context, std::unique_ptr<SpanData> data,
        detail::ProviderState* provider) noexcept
       : context_(context), data_(std::move(data)), provider_(provider) {}
