@@ -74,6 +74,19 @@ std::unique_ptr<st::TracerProvider> make_provider(std::unique_ptr<st::Sampler> s
   return std::make_unique<st::TracerProvider>(std::move(o));
 }
 
+// Spans the processor could not take during a benchmark: the figure counts
+// them too, so they must stay near zero for it to mean "recorded".
+class DroppedSpans {
+ public:
+  void report(benchmark::State& state) const {
+    state.counters["dropped"] = static_cast<double>(count() - before_);
+  }
+
+ private:
+  static std::uint64_t count() { return st::SdkCounters::instance().snapshot().spans_dropped; }
+  const std::uint64_t before_ = count();
+};
+
 // 10 attributes with 20-character keys and values (the spec's benchmark span).
 const std::vector<std::pair<std::string, std::string>>& spec_attributes() {
   static const auto attrs = [] {
@@ -94,7 +107,7 @@ void BM_SpecRecordedSpan(benchmark::State& state) {
   auto& tracer = provider->get_tracer("bench");
   const st::Context root;
   const auto& attrs = spec_attributes();
-  const auto dropped_before = st::SdkCounters::instance().snapshot().spans_dropped;
+  const DroppedSpans dropped;
   for (auto _ : state) {
     auto span = tracer.start_span("benchmark-span", {.parent = &root});
     for (const auto& [k, v] : attrs) span.set_attribute(k, v);
@@ -102,10 +115,7 @@ void BM_SpecRecordedSpan(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
-  // Spans the processor could not take: the figure counts them too, so they
-  // must stay near zero for it to mean "recorded".
-  state.counters["dropped"] =
-      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+  dropped.report(state);
 }
 BENCHMARK(BM_SpecRecordedSpan)->MinTime(2.0)->UseRealTime();
 
@@ -116,7 +126,7 @@ void BM_HttpServerSpanEncoded(benchmark::State& state) {
   auto provider = make_provider(st::make_always_on_sampler(), true);
   auto& tracer = provider->get_tracer("spanline.net.http", "0.1.0");
   const st::Context root;
-  const auto dropped_before = st::SdkCounters::instance().snapshot().spans_dropped;
+  const DroppedSpans dropped;
   for (auto _ : state) {
     auto span = tracer.start_span("POST /enrich", {.kind = st::SpanKind::kServer, .parent = &root});
     span.set_attribute("http.request.method", std::string_view("POST"));
@@ -133,8 +143,7 @@ void BM_HttpServerSpanEncoded(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
-  state.counters["dropped"] =
-      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+  dropped.report(state);
 }
 BENCHMARK(BM_HttpServerSpanEncoded)->MinTime(1.0)->UseRealTime();
 
@@ -142,15 +151,14 @@ void BM_SpanMinimal(benchmark::State& state) {
   auto provider = make_provider(st::make_always_on_sampler());
   auto& tracer = provider->get_tracer("bench");
   const st::Context root;
-  const auto dropped_before = st::SdkCounters::instance().snapshot().spans_dropped;
+  const DroppedSpans dropped;
   for (auto _ : state) {
     auto span = tracer.start_span("span", {.parent = &root});
     span.end();
   }
   state.SetItemsProcessed(state.iterations());
   provider->shutdown(st::Clock::now() + std::chrono::seconds(5));
-  state.counters["dropped"] =
-      static_cast<double>(st::SdkCounters::instance().snapshot().spans_dropped - dropped_before);
+  dropped.report(state);
 }
 BENCHMARK(BM_SpanMinimal)->MinTime(1.0)->UseRealTime();
 

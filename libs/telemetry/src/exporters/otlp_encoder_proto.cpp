@@ -56,49 +56,44 @@ class ProtoEncoder {
 
   void reserve(std::size_t n) { b_.reserve(n); }
 
-  // The request around spans encoded by span() one at a time: `offsets[i]`
-  // is where span i's bytes start in `bytes` (offsets[i + 1] where they end).
+  // ExportTraceServiceRequest for grouped SpanData.
+  void request(const otlp_detail::SpanGroups& groups) {
+    request(groups, [&](std::uint32_t at) { span(*groups.spans[at]); });
+  }
+  // The request around spans encoded by span() one at a time: `order` lists
+  // them in grouped order, and `offsets[i]` is where span i's bytes start in
+  // `bytes` (offsets[i + 1] where they end).
   void encoded_request(const otlp_detail::SpanGroups& groups, std::span<const std::uint32_t> order,
                        std::string_view bytes, std::span<const std::size_t> offsets) {
-    for (const auto& rg : groups.resources) {
-      std::size_t rs = begin(1, 3);  // ExportTraceServiceRequest.resource_spans
-      resource(*rg.resource);
-      for (std::uint32_t i = 0; i < rg.scope_count; ++i) {
-        const auto& sg = groups.scopes[rg.first_scope + i];
-        std::size_t ss = begin(2, 3);  // ResourceSpans.scope_spans
-        scope(*sg.scope);
-        for (std::uint32_t j = 0; j < sg.span_count; ++j) {
-          const std::uint32_t k = order[sg.first_span + j];
-          const std::size_t n = offsets[k + 1] - offsets[k];
-          b_.reserve(n);
-          b_.put(bytes.data() + offsets[k], n);  // ScopeSpans.spans, tag and all
-        }
-        string_field(3, sg.scope->schema_url);  // ScopeSpans.schema_url
-        end(ss, 3);
-      }
-      string_field(3, rg.resource->schema_url());  // ResourceSpans.schema_url
-      end(rs, 3);
-    }
-  }
-
-  void request(const otlp_detail::SpanGroups& groups) {
-    for (const auto& rg : groups.resources) {
-      std::size_t rs = begin(1, 3);  // ExportTraceServiceRequest.resource_spans
-      resource(*rg.resource);
-      for (std::uint32_t i = 0; i < rg.scope_count; ++i) {
-        const auto& sg = groups.scopes[rg.first_scope + i];
-        std::size_t ss = begin(2, 3);  // ResourceSpans.scope_spans
-        scope(*sg.scope);
-        for (std::uint32_t j = 0; j < sg.span_count; ++j) span(*groups.spans[sg.first_span + j]);
-        string_field(3, sg.scope->schema_url);  // ScopeSpans.schema_url
-        end(ss, 3);
-      }
-      string_field(3, rg.resource->schema_url());  // ResourceSpans.schema_url
-      end(rs, 3);
-    }
+    request(groups, [&](std::uint32_t at) {
+      const std::uint32_t k = order[at];
+      const std::size_t n = offsets[k + 1] - offsets[k];
+      b_.reserve(n);
+      b_.put(bytes.data() + offsets[k], n);  // ScopeSpans.spans, tag and all
+    });
   }
 
  private:
+  // The resource and scope levels; `write_span(at)` writes the span at
+  // position `at` of the grouped order.
+  template <typename WriteSpan>
+  void request(const otlp_detail::SpanGroups& groups, WriteSpan write_span) {
+    for (const auto& rg : groups.resources) {
+      std::size_t rs = begin(1, 3);  // ExportTraceServiceRequest.resource_spans
+      resource(*rg.resource);
+      for (std::uint32_t i = 0; i < rg.scope_count; ++i) {
+        const auto& sg = groups.scopes[rg.first_scope + i];
+        std::size_t ss = begin(2, 3);  // ResourceSpans.scope_spans
+        scope(*sg.scope);
+        for (std::uint32_t j = 0; j < sg.span_count; ++j) write_span(sg.first_span + j);
+        string_field(3, sg.scope->schema_url);  // ScopeSpans.schema_url
+        end(ss, 3);
+      }
+      string_field(3, rg.resource->schema_url());  // ResourceSpans.schema_url
+      end(rs, 3);
+    }
+  }
+
   // Nested messages: the length prefix precedes a body of unknown size, so
   // `begin` leaves `guess` bytes for it and `end` shifts the body when the
   // real varint is shorter or longer. Guesses fit the common size, so the

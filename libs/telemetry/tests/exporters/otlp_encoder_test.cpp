@@ -140,18 +140,30 @@ TEST_P(OtlpProtoEncoderSizes, RoundTrips) {
 INSTANTIATE_TEST_SUITE_P(VarintWidths, OtlpProtoEncoderSizes,
                          ::testing::Values(0, 100, 127, 128, 16'000, 16'400, 2'100'000));
 
+// `n` resource objects named svc0..svc{distinct-1} in turn: objects i and
+// i + distinct are equal by value.
+std::vector<std::shared_ptr<const Resource>> distinct_resources(int n, int distinct) {
+  std::vector<std::shared_ptr<const Resource>> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(std::make_shared<const Resource>(
+        std::vector<Attribute>{{"service.name", attr("svc" + std::to_string(i % distinct))}}));
+  return out;
+}
+
+std::vector<std::shared_ptr<const InstrumentationScope>> scopes_named(int n) {
+  std::vector<std::shared_ptr<const InstrumentationScope>> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(std::make_shared<const InstrumentationScope>(
+        InstrumentationScope{"scope" + std::to_string(i), "", "", {}}));
+  return out;
+}
+
 // Many spans over several resources and scopes, against a straightforward
 // reference grouping.
 TEST(OtlpProtoEncoder, GroupsLargeRandomBatchesInFirstSeenOrder) {
   std::mt19937 rng(7);
-  std::vector<std::shared_ptr<const Resource>> resources;
-  for (int i = 0; i < 5; ++i)
-    resources.push_back(std::make_shared<const Resource>(
-        std::vector<Attribute>{{"service.name", attr("svc" + std::to_string(i % 4))}}));
-  std::vector<std::shared_ptr<const InstrumentationScope>> scopes;
-  for (int i = 0; i < 3; ++i)
-    scopes.push_back(std::make_shared<const InstrumentationScope>(
-        InstrumentationScope{"scope" + std::to_string(i), "", "", {}}));
+  const auto resources = distinct_resources(5, 4);
+  const auto scopes = scopes_named(3);
   Batch batch;
   // Keyed by value: resources 0 and 4 are equal.
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::vector<std::size_t>>>>>
@@ -216,14 +228,8 @@ TEST_P(OtlpProtoEncoderSizes, SpansEncodedOneByOneMakeTheSameRequest) {
 
 TEST(OtlpProtoEncoder, EncodedSpansGroupLikeTheWholeBatch) {
   std::mt19937 rng(11);
-  std::vector<std::shared_ptr<const Resource>> resources;
-  for (int i = 0; i < 4; ++i)
-    resources.push_back(std::make_shared<const Resource>(
-        std::vector<Attribute>{{"service.name", attr("svc" + std::to_string(i % 3))}}));
-  std::vector<std::shared_ptr<const InstrumentationScope>> scopes;
-  for (int i = 0; i < 3; ++i)
-    scopes.push_back(std::make_shared<const InstrumentationScope>(
-        InstrumentationScope{"scope" + std::to_string(i), "", "", {}}));
+  const auto resources = distinct_resources(4, 3);
+  const auto scopes = scopes_named(3);
   Batch batch;
   for (int i = 0; i < 500; ++i)
     batch.push_back(full_span(rng() % 5 == 0 ? nullptr : resources[rng() % resources.size()],
