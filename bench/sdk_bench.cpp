@@ -34,6 +34,7 @@ class EncodeOnlyExporter final : public st::SpanExporter {
     void encode(const st::SpanData& span, std::string& out) const override {
       st::encode_otlp_proto_span(span, out);
     }
+    bool reads_packed_attributes() const noexcept override { return true; }
   };
   st::ExportResult export_spans(std::span<const std::unique_ptr<st::SpanData>>,
                                 st::Deadline) noexcept override {

@@ -305,6 +305,12 @@ class ProtoEncoder {
     varint_field(6, static_cast<std::uint64_t>(s.kind));
     fixed64_field(7, s.start_unix_nano);
     fixed64_field(8, s.end_unix_nano);
+    // Span.attributes: packed ones are already in wire form.
+    const std::string& packed = s.packed_attributes.bytes;
+    if (!packed.empty()) {
+      b_.reserve(packed.size());
+      b_.put(packed);
+    }
     key_values(9, s.attributes);
     varint_field(10, s.dropped_attributes_count);
     for (const SpanEvent& e : s.events) {

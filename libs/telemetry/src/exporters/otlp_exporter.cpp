@@ -122,6 +122,7 @@ class ProtoSpanEncoder final : public SpanEncoder {
   void encode(const SpanData& span, std::string& out) const override {
     encode_otlp_proto_span(span, out);
   }
+  bool reads_packed_attributes() const noexcept override { return true; }
 };
 
 class OtlpExporter final : public SpanExporter {

@@ -250,6 +250,10 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   }
 }
 
+bool BatchSpanProcessor::reads_packed_attributes() const noexcept {
+  return state_->encoder != nullptr && state_->encoder->reads_packed_attributes();
+}
+
 void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;
   // Reused by every span this thread ends; the encoding is copied out.

@@ -20,6 +20,9 @@ struct ProviderState {
   std::shared_ptr<const Resource> resource_view;
   std::unique_ptr<Sampler> sampler;
   std::vector<std::unique_ptr<SpanProcessor>> processors;
+  // Spans set attributes packed (SpanData::PackedAttributes) only when the
+  // one processor reads them that way: anything else would unpack them.
+  bool pack_attributes = false;
   IdGenerator* id_generator = nullptr;  // null → the thread-local PRNG directly
   TimeSource* clock = nullptr;
   SpanLimits limits;

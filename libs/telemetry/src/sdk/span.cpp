@@ -2,9 +2,11 @@
 
 #include <cxxabi.h>
 
+#include <bit>
 #include <cstdlib>
 #include <typeinfo>
 
+#include "sdk/packed_attributes.h"
 #include "sdk/provider_state.h"
 #include "sdk/span_data_pool.h"
 
@@ -59,6 +61,14 @@ void ProviderState::end_span(std::unique_ptr<SpanData> data) noexcept {
   counters.spans_ended.add();
   const std::size_t n = processors.size();
   if (n == 0) return;
+  if (!data->packed_attributes.empty() && !(n == 1 && processors[0]->reads_packed_attributes())) {
+    try {
+      unpack_attributes(*data);
+    } catch (...) {
+      counters.spans_dropped.add();
+      return;
+    }
+  }
   for (std::size_t i = 0; i + 1 < n; ++i) {
     try {
       processors[i]->on_end(std::make_unique<SpanData>(*data));
@@ -111,6 +121,7 @@ Span& Span::operator=(Span&& other) noexcept {
 
 void Span::set_attribute(std::string_view key, AttributeValue value) {
   if (!data_) return;
+  detail::unpack_attributes(*data_);
   const auto& l = provider_->limits;
   if (!detail::set_limited(data_->attributes, key, std::move(value), l.attribute_count,
                            l.attribute_value_length, &data_->spare_attributes))
@@ -121,6 +132,7 @@ void Span::set_attribute(std::string_view key, std::string_view value) {
   if (!data_) return;
   const auto& l = provider_->limits;
   value = detail::truncated(value, l.attribute_value_length);
+  if (provider_->pack_attributes && data_->attributes.empty() && packed(key, value, 0, 0)) return;
   auto& attrs = data_->attributes;
   for (auto& a : attrs) {
     if (detail::same_key(a.key, key)) {
@@ -144,9 +156,39 @@ void Span::set_attribute(std::string_view key, std::string_view value) {
   }
 }
 
+bool Span::packed(std::string_view key, std::string_view text, std::uint8_t type,
+                  std::uint64_t scalar) {
+  switch (
+      detail::pack_attribute(*data_, key, text, type, scalar, provider_->limits.attribute_count)) {
+    case detail::PackResult::kPacked:
+      return true;
+    case detail::PackResult::kDropped:
+      ++data_->dropped_attributes_count;
+      return true;
+    case detail::PackResult::kUnpackable:
+      break;
+  }
+  detail::unpack_attributes(*data_);
+  return false;
+}
+
+const SpanData* Span::data() const {
+  if (data_) detail::unpack_attributes(*data_);
+  return data_.get();
+}
+
 template <typename T>
 void Span::set_scalar(std::string_view key, T value) {
   if (!data_) return;
+  if (provider_->pack_attributes && data_->attributes.empty()) {
+    std::uint64_t bits;
+    if constexpr (std::is_same_v<T, double>)
+      bits = std::bit_cast<std::uint64_t>(value);
+    else
+      bits = static_cast<std::uint64_t>(value);
+    constexpr std::uint8_t type = std::is_same_v<T, bool> ? 1 : std::is_same_v<T, double> ? 3 : 2;
+    if (packed(key, {}, type, bits)) return;
+  }
   auto& attrs = data_->attributes;
   for (auto& a : attrs) {
     if (detail::same_key(a.key, key)) {

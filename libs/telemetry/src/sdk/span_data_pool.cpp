@@ -50,6 +50,11 @@ void reset(SpanData& s) noexcept {
   if (spare.items.size() > SpanDataPool::kMaxSpareAttributes)
     spare.items.resize(SpanDataPool::kMaxSpareAttributes);
   s.attributes.clear();
+  s.packed_attributes.entries.clear();
+  if (s.packed_attributes.bytes.capacity() > SpanDataPool::kMaxPackedBytes)
+    std::string().swap(s.packed_attributes.bytes);
+  else
+    s.packed_attributes.bytes.clear();
   s.dropped_attributes_count = 0;
   s.events.clear();
   s.dropped_events_count = 0;

@@ -35,6 +35,8 @@ class SpanDataPool {
   // are freed rather than hoarded.
   static constexpr std::size_t kMaxSpareAttributes = 64;
   static constexpr std::size_t kMaxRecycledCapacity = 256;
+  // Packed attribute bytes kept by a recycled span, at most.
+  static constexpr std::size_t kMaxPackedBytes = 4096;
 
   static SpanDataPool& instance() noexcept;
 

@@ -117,6 +117,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   s.sampler = options.sampler ? std::move(options.sampler)
                               : make_parent_based_sampler(make_always_on_sampler());
   s.processors = std::move(options.processors);
+  s.pack_attributes = s.processors.size() == 1 && s.processors[0]->reads_packed_attributes();
   s.id_generator = options.id_generator;
   s.clock = options.clock;
   s.limits = options.limits;

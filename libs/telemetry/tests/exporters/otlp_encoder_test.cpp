@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <random>
 
 #include "otlp_encoder_test_data.h"
+#include "sdk/packed_attributes.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
 
 namespace spanline::telemetry {
@@ -237,6 +239,39 @@ TEST(OtlpProtoEncoder, EncodedSpansGroupLikeTheWholeBatch) {
   std::string whole;
   encode_otlp_proto(batch, whole);
   EXPECT_EQ(encode_one_by_one(batch), whole);
+}
+
+// Attributes packed as they were set encode to the same bytes as the same
+// attributes held as objects.
+TEST(OtlpProtoEncoder, PackedAttributesEncodeLikeAttributeObjects) {
+  MixedBatch m;
+  SpanData objects = *m.batch[1];
+  objects.attributes = {{"http.request.method", attr("POST")},
+                        {"", attr("empty key")},
+                        {"server.port", attr(8090)},
+                        {"negative", attr(-7)},
+                        {"ok", attr(false)},
+                        {"ratio", attr(0.125)},
+                        {"long", attr(std::string(300, 'x'))}};
+  SpanData packed = objects;
+  packed.attributes.clear();
+  for (const Attribute& a : objects.attributes) {
+    std::string_view text;
+    std::uint64_t scalar = 0;
+    if (auto* v = std::get_if<std::string>(&a.value)) text = *v;
+    if (auto* v = std::get_if<bool>(&a.value)) scalar = *v;
+    if (auto* v = std::get_if<std::int64_t>(&a.value)) scalar = static_cast<std::uint64_t>(*v);
+    if (auto* v = std::get_if<double>(&a.value)) scalar = std::bit_cast<std::uint64_t>(*v);
+    ASSERT_EQ(detail::pack_attribute(packed, a.key, text,
+                                     static_cast<std::uint8_t>(a.value.index()), scalar, 128),
+              detail::PackResult::kPacked);
+  }
+  std::string want, got;
+  encode_otlp_proto_span(objects, want);
+  encode_otlp_proto_span(packed, got);
+  EXPECT_EQ(got, want);
+  detail::unpack_attributes(packed);
+  EXPECT_TRUE(packed == objects);
 }
 
 TEST(OtlpProtoEncoder, EncodedSpansWhoseSizesDisagreeWithTheBytesAreRefused) {

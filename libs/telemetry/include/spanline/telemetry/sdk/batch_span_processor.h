@@ -42,6 +42,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   ~BatchSpanProcessor() override;
 
   void on_end(std::unique_ptr<SpanData> span) noexcept override;
+  bool reads_packed_attributes() const noexcept override;
   bool force_flush(Deadline deadline) noexcept override;
   bool shutdown(Deadline deadline) noexcept override;
 

@@ -90,13 +90,19 @@ class Span {
   }
 
   // Read access for tests and instrumentation (null when not recording).
-  const SpanData* data() const noexcept { return data_.get(); }
+  // Attributes are moved into SpanData::attributes first (see
+  // SpanData::PackedAttributes); may throw bad_alloc doing so.
+  const SpanData* data() const;
 
  private:
   friend class Tracer;
   // Defined for bool, std::int64_t and double.
   template <typename T>
   void set_scalar(std::string_view key, T value);
+  // Packs an attribute (see SpanData::PackedAttributes) or counts it as
+  // dropped: true. False, with the span unpacked, when it must be set on
+  // SpanData::attributes instead.
+  bool packed(std::string_view key, std::string_view text, std::uint8_t type, std::uint64_t scalar);
 
   Span(const SpanContext& context, std::unique_ptr<SpanData> data,
        detail::ProviderState* provider) noexcept

@@ -104,6 +104,29 @@ struct SpanData {
   };
   SpareAttributes spare_attributes;
 
+  // Not part of the span's model either: the attributes a recording Span
+  // sets (strings, bools, ints and doubles under distinct keys) are written
+  // straight into their OTLP protobuf form, each a Span.attributes field
+  // (tag, length, KeyValue), with an index to read them back. While any are
+  // here, `attributes` is empty; detail::unpack_attributes moves them over
+  // as Attribute objects. Only an encoder that declares it reads them
+  // (SpanEncoder::reads_packed_attributes) ever sees a packed span; every
+  // other processor, exporter and Span::data() gets it unpacked.
+  struct PackedAttributes {
+    struct Entry {
+      std::uint32_t key_at = 0;  // offsets into `bytes`
+      std::uint32_t key_size = 0;
+      std::uint32_t value_at = 0;  // a string value
+      std::uint32_t value_size = 0;
+      std::uint64_t scalar = 0;  // a bool, int64 or the bits of a double
+      std::uint8_t type = 0;     // the AttributeValue index (0 to 3)
+    };
+    std::string bytes;
+    std::vector<Entry> entries;
+    bool empty() const noexcept { return entries.empty(); }
+  };
+  PackedAttributes packed_attributes;
+
   // Field-by-field equality, resource and scope compared by value.
   friend bool operator==(const SpanData& a, const SpanData& b);
 };

@@ -27,6 +27,9 @@ class SpanEncoder {
   virtual ~SpanEncoder() = default;
   // Appends the encoding of `span` to `out`; may throw (bad_alloc).
   virtual void encode(const SpanData& span, std::string& out) const = 0;
+  // Whether encode() reads SpanData::packed_attributes; if not, spans reach
+  // it unpacked.
+  virtual bool reads_packed_attributes() const noexcept { return false; }
 };
 
 // One span encoded by a SpanEncoder: its resource and scope (which a

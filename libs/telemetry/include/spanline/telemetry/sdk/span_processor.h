@@ -14,6 +14,9 @@ class SpanProcessor {
   virtual void on_start(SpanData& /*span*/) noexcept {}
   // Takes ownership of an ended, sampled span. Must not block on I/O.
   virtual void on_end(std::unique_ptr<SpanData> span) noexcept = 0;
+  // Whether on_end takes spans whose attributes are still packed (see
+  // SpanData::PackedAttributes); every other processor gets them unpacked.
+  virtual bool reads_packed_attributes() const noexcept { return false; }
   // Both return false when the deadline passed first; they always return by it.
   virtual bool force_flush(Deadline deadline) noexcept = 0;
   virtual bool shutdown(Deadline deadline) noexcept = 0;
