@@ -112,6 +112,47 @@ TEST(OtlpExporterHttp, ProtobufBatchArrivesIntact) {
   EXPECT_EQ(counters.failed(), 0u);
 }
 
+// Spans encoded one by one by the exporter's own encoder, as the batch
+// processor hands them over.
+struct EncodedBatch {
+  explicit EncodedBatch(const SpanExporter& exporter,
+                        const std::vector<std::unique_ptr<SpanData>>& spans) {
+    const SpanEncoder* encoder = exporter.span_encoder();
+    EXPECT_NE(encoder, nullptr);
+    if (encoder == nullptr) return;
+    for (const auto& span : spans) {
+      const std::size_t before = bytes.size();
+      encoder->encode(*span, bytes);
+      items.push_back(
+          {span->resource, span->scope, static_cast<std::uint32_t>(bytes.size() - before)});
+    }
+  }
+  std::string bytes;
+  std::vector<EncodedSpan> items;
+};
+
+TEST(OtlpExporterHttp, EncodedSpansArriveIntact) {
+  FakeHttpCollector server;
+  auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  const auto spans = make_spans(3);
+  const EncodedBatch batch(*exporter, spans);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_encoded(batch.bytes, batch.items, Clock::now() + 10s),
+            ExportResult::kSuccess);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  auto got = otlp_test::spans_from_proto_bytes(requests[0].body);
+  ASSERT_TRUE(got);
+  expect_same_spans(spans, *got);
+  EXPECT_EQ(counters.exported(), 3u);
+  // Sizes that do not add up fail the batch without sending it.
+  auto bad = batch.items;
+  bad[0].size += 1;
+  EXPECT_EQ(exporter->export_encoded(batch.bytes, bad, Clock::now() + 10s), ExportResult::kFailure);
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(counters.failed(), 3u);
+}
+
 TEST(OtlpExporterHttp, JsonBatchArrivesIntact) {
   FakeHttpCollector server;
   auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kHttpJson, server.url()));
@@ -320,6 +361,20 @@ TEST(OtlpExporterGrpc, BatchArrivesWithHeadersAsMetadata) {
   EXPECT_EQ(metadata(requests[0], "authorization"), "Bearer s3cret");
   EXPECT_EQ(metadata(requests[0], "x-tenant"), "t1");
   EXPECT_TRUE(metadata(requests[0], "user-agent").starts_with("spanline-otlp-exporter/0.1"));
+  EXPECT_EQ(counters.exported(), 3u);
+}
+
+TEST(OtlpExporterGrpc, EncodedSpansArriveIntact) {
+  FakeGrpcCollector server;
+  auto exporter = make_otlp_exporter(test_options(OtlpProtocol::kGrpc, server.endpoint()));
+  const auto spans = make_spans(3);
+  const EncodedBatch batch(*exporter, spans);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_encoded(batch.bytes, batch.items, Clock::now() + 10s),
+            ExportResult::kSuccess);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  expect_same_spans(spans, otlp_test::spans_from_proto(requests[0].request));
   EXPECT_EQ(counters.exported(), 3u);
 }
 
