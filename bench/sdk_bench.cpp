@@ -29,18 +29,13 @@ class NullExporter final : public st::SpanExporter {
 // cost of a span short of the network.
 class EncodeOnlyExporter final : public st::SpanExporter {
  public:
-  class Encoder final : public st::SpanEncoder {
-   public:
-    void encode(const st::SpanData& span, std::string& out) const override {
-      st::encode_otlp_proto_span(span, out);
-    }
-    bool reads_packed_attributes() const noexcept override { return true; }
-  };
   st::ExportResult export_spans(std::span<const std::unique_ptr<st::SpanData>>,
                                 st::Deadline) noexcept override {
     return st::ExportResult::kFailure;
   }
-  const st::SpanEncoder* span_encoder() const noexcept override { return &encoder_; }
+  const st::SpanEncoder* span_encoder() const noexcept override {
+    return &st::otlp_proto_span_encoder();
+  }
   st::ExportResult export_encoded(std::string_view bytes, std::span<const st::EncodedSpan> spans,
                                   st::Deadline) noexcept override {
     body_.clear();
@@ -50,7 +45,6 @@ class EncodeOnlyExporter final : public st::SpanExporter {
   }
 
  private:
-  Encoder encoder_;
   std::string body_;
 };
 

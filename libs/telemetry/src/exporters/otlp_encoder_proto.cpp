@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "exporters/otlp_encoder_detail.h"
+#include "protobuf_wire.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
 
 namespace spanline::telemetry {
@@ -37,18 +38,8 @@ constexpr std::uint32_t kIsRemote = 0x200;
 // The most bytes a tag plus a varint can take.
 constexpr std::size_t kMaxTagAndVarint = 5 + 10;
 
-std::size_t varint_size(std::uint64_t v) noexcept {
-  return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
-}
-
-char* write_varint(char* p, std::uint64_t v) noexcept {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
+using wire::varint_size;
+using wire::write_varint;
 
 class ProtoEncoder {
  public:
@@ -215,68 +206,31 @@ class ProtoEncoder {
   // scalar value) in one step, every length known up front. False, having
   // written nothing, for the rest (arrays, text to sanitize).
   bool scalar_key_value(std::uint32_t field, const Attribute& a) {
-    const std::string_view key = a.key;
-    std::string_view text;
-    std::size_t value_size;  // of the AnyValue message
-    switch (a.value.index()) {
-      case 0:  // string_value
-        text = *std::get_if<std::string>(&a.value);
-        if (!otlp_detail::is_valid_utf8(text)) return false;
-        value_size = 1 + varint_size(text.size()) + text.size();
+    wire::ScalarKeyValue kv{a.key, {}, static_cast<std::uint8_t>(a.value.index()), 0};
+    switch (kv.type) {
+      case 0:
+        kv.text = *std::get_if<std::string>(&a.value);
+        if (!otlp_detail::is_valid_utf8(kv.text)) return false;
         break;
-      case 1:  // bool_value
-        value_size = 2;
+      case 1:
+        kv.scalar = *std::get_if<bool>(&a.value);
         break;
-      case 2:  // int_value
-        value_size =
-            1 + varint_size(static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value)));
+      case 2:
+        kv.scalar = static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value));
         break;
-      case 3:  // double_value
-        value_size = 9;
+      case 3:
+        kv.scalar = std::bit_cast<std::uint64_t>(*std::get_if<double>(&a.value));
         break;
       default:
         return false;
     }
-    if (!otlp_detail::is_valid_utf8(key)) return false;
-    const std::size_t key_size = key.empty() ? 0 : 1 + varint_size(key.size()) + key.size();
-    const std::size_t kv_size = key_size + 1 + varint_size(value_size) + value_size;
-    b_.reserve(kMaxTagAndVarint + kv_size);
+    if (!otlp_detail::is_valid_utf8(kv.key)) return false;
+    const std::size_t n = kv.field_size();
+    b_.reserve(n);
     // Written through a local cursor: stores through char* may alias the
     // buffer's own fields, which would otherwise be reloaded after each byte.
-    char* const start = b_.at(b_.pos());
-    char* p = write_varint(start, tag(field, kLen));
-    p = write_varint(p, kv_size);
-    if (!key.empty()) {  // KeyValue.key; proto3 leaves out an empty string
-      *p++ = static_cast<char>(tag(1, kLen));
-      p = write_varint(p, key.size());
-      std::memcpy(p, key.data(), key.size());
-      p += key.size();
-    }
-    *p++ = static_cast<char>(tag(2, kLen));  // KeyValue.value
-    p = write_varint(p, value_size);
-    switch (a.value.index()) {
-      case 0:
-        *p++ = static_cast<char>(tag(1, kLen));
-        p = write_varint(p, text.size());
-        std::memcpy(p, text.data(), text.size());
-        p += text.size();
-        break;
-      case 1:
-        *p++ = static_cast<char>(tag(2, kVarint));
-        *p++ = *std::get_if<bool>(&a.value) ? '\1' : '\0';
-        break;
-      case 2:
-        *p++ = static_cast<char>(tag(3, kVarint));
-        p = write_varint(p, static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value)));
-        break;
-      default: {
-        *p++ = static_cast<char>(tag(4, kFixed64));
-        const auto bits = std::bit_cast<std::uint64_t>(*std::get_if<double>(&a.value));
-        for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
-        break;
-      }
-    }
-    b_.advance(static_cast<std::size_t>(p - start));
+    kv.write(b_.at(b_.pos()), field);
+    b_.advance(n);
     return true;
   }
 
@@ -479,6 +433,18 @@ void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSp
   // The spans plus a little per resource and scope.
   encoder.reserve(total + 64 * (groups.resources.size() + groups.scopes.size()));
   encoder.encoded_request(groups, order, bytes, offsets);
+}
+
+const SpanEncoder& otlp_proto_span_encoder() noexcept {
+  class Encoder final : public SpanEncoder {
+   public:
+    void encode(const SpanData& span, std::string& out) const override {
+      encode_otlp_proto_span(span, out);
+    }
+    bool reads_packed_attributes() const noexcept override { return true; }
+  };
+  static const Encoder encoder;
+  return encoder;
 }
 
 bool decode_otlp_response_proto(std::string_view bytes, OtlpPartialSuccess& out) {

@@ -115,16 +115,6 @@ std::string header_problem(OtlpProtocol protocol, const std::string& key,
 // The exporter
 // ---------------------------------------------------------------------------
 
-// Protobuf spans are encoded one by one where they end (see
-// SpanExporter::span_encoder); the request is then put together around them.
-class ProtoSpanEncoder final : public SpanEncoder {
- public:
-  void encode(const SpanData& span, std::string& out) const override {
-    encode_otlp_proto_span(span, out);
-  }
-  bool reads_packed_attributes() const noexcept override { return true; }
-};
-
 class OtlpExporter final : public SpanExporter {
  public:
   explicit OtlpExporter(OtlpExporterOptions options)
@@ -136,7 +126,9 @@ class OtlpExporter final : public SpanExporter {
   ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                             Deadline deadline) noexcept override;
   const SpanEncoder* span_encoder() const noexcept override {
-    return json_ ? nullptr : &proto_span_encoder_;
+    // Protobuf spans are encoded one by one where they end; the request is
+    // put together around them.
+    return json_ ? nullptr : &otlp_proto_span_encoder();
   }
   ExportResult export_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
                               Deadline deadline) noexcept override;
@@ -146,8 +138,6 @@ class OtlpExporter final : public SpanExporter {
   template <typename Encode>
   ExportResult export_batch(std::size_t spans, Deadline deadline, Encode&& encode) noexcept;
   void report(const OtlpSendOutcome& result, std::size_t spans) noexcept;
-
-  const ProtoSpanEncoder proto_span_encoder_;
 
   const std::string endpoint_;
   const bool json_;

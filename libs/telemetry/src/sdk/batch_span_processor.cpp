@@ -259,6 +259,7 @@ void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept
   // Reused by every span this thread ends; the encoding is copied out.
   thread_local std::string scratch;
   EncodedSpan item;
+  bool encoded = true;
   try {
     scratch.clear();
     s.encoder->encode(*span, scratch);
@@ -268,28 +269,27 @@ void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept
     item.scope = std::move(span->scope);
     item.size = static_cast<std::uint32_t>(scratch.size());
   } catch (...) {
-    detail::SpanDataPool::instance().recycle(std::move(span));
+    encoded = false;
+  }
+  detail::SpanDataPool::instance().recycle(std::move(span));
+  if (!encoded) {
     s.drop(1, "cannot encode a span");
     return;
   }
-  detail::SpanDataPool::instance().recycle(std::move(span));
   bool wake = false;
   bool queued = false;
   {
     std::lock_guard lock(s.mu);
     if (s.encoded.spans.size() + s.in_flight < s.options.max_queue_size) {
+      const std::size_t bytes_before = s.encoded.bytes.size();
       try {
         s.encoded.bytes.append(scratch);
-        try {
-          s.encoded.spans.push_back(std::move(item));
-        } catch (...) {
-          s.encoded.bytes.resize(s.encoded.bytes.size() - scratch.size());
-          throw;
-        }
+        s.encoded.spans.push_back(std::move(item));
         queued = true;
         wake = s.encoded.spans.size() == s.options.max_export_batch_size;
       } catch (...) {
         // Out of memory: dropped below, like a full queue.
+        s.encoded.bytes.resize(bytes_before);
       }
     }
   }

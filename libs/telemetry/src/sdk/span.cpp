@@ -93,6 +93,36 @@ std::vector<Attribute> limit_attributes(std::vector<Attribute> in, std::size_t c
   return out;
 }
 
+// The AttributeValue alternative a simple value is stored as.
+template <typename T>
+constexpr std::uint8_t attribute_index() {
+  if constexpr (std::is_same_v<T, std::string_view>)
+    return 0;
+  else if constexpr (std::is_same_v<T, bool>)
+    return 1;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return 2;
+  else
+    return 3;
+}
+
+// Assigns into an attribute slot, which usually holds the same type already
+// (a recycled one): a string reuses its buffer.
+template <typename T>
+void assign(AttributeValue& slot, T value) {
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    if (auto* s = std::get_if<std::string>(&slot))
+      s->assign(value);
+    else
+      slot.emplace<std::string>(value);
+  } else {
+    if (auto* v = std::get_if<T>(&slot))
+      *v = value;
+    else
+      slot.emplace<T>(value);
+  }
+}
+
 std::string demangle(const char* name) {
   int status = 0;
   char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
@@ -130,30 +160,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
 
 void Span::set_attribute(std::string_view key, std::string_view value) {
   if (!data_) return;
-  const auto& l = provider_->limits;
-  value = detail::truncated(value, l.attribute_value_length);
-  if (provider_->pack_attributes && data_->attributes.empty() && packed(key, value, 0, 0)) return;
-  auto& attrs = data_->attributes;
-  for (auto& a : attrs) {
-    if (detail::same_key(a.key, key)) {
-      if (auto* s = std::get_if<std::string>(&a.value)) {
-        s->assign(value);
-      } else {
-        a.value = std::string(value);
-      }
-      return;
-    }
-  }
-  if (attrs.size() >= l.attribute_count) {
-    ++data_->dropped_attributes_count;
-    return;
-  }
-  auto& a = detail::append_attribute(attrs, &data_->spare_attributes, key);
-  if (auto* s = std::get_if<std::string>(&a.value)) {
-    s->assign(value);
-  } else {
-    a.value.emplace<std::string>(value);
-  }
+  set_simple(key, detail::truncated(value, provider_->limits.attribute_value_length));
 }
 
 bool Span::packed(std::string_view key, std::string_view text, std::uint8_t type,
@@ -178,21 +185,23 @@ const SpanData* Span::data() const {
 }
 
 template <typename T>
-void Span::set_scalar(std::string_view key, T value) {
+void Span::set_simple(std::string_view key, T value) {
   if (!data_) return;
   if (provider_->pack_attributes && data_->attributes.empty()) {
-    std::uint64_t bits;
-    if constexpr (std::is_same_v<T, double>)
+    std::string_view text;
+    std::uint64_t bits = 0;
+    if constexpr (std::is_same_v<T, std::string_view>)
+      text = value;
+    else if constexpr (std::is_same_v<T, double>)
       bits = std::bit_cast<std::uint64_t>(value);
     else
       bits = static_cast<std::uint64_t>(value);
-    constexpr std::uint8_t type = std::is_same_v<T, bool> ? 1 : std::is_same_v<T, double> ? 3 : 2;
-    if (packed(key, {}, type, bits)) return;
+    if (packed(key, text, attribute_index<T>(), bits)) return;
   }
   auto& attrs = data_->attributes;
   for (auto& a : attrs) {
     if (detail::same_key(a.key, key)) {
-      a.value = value;
+      assign(a.value, value);
       return;
     }
   }
@@ -200,15 +209,12 @@ void Span::set_scalar(std::string_view key, T value) {
     ++data_->dropped_attributes_count;
     return;
   }
-  auto& a = detail::append_attribute(attrs, &data_->spare_attributes, key);
-  if (auto* v = std::get_if<T>(&a.value))
-    *v = value;
-  else
-    a.value.template emplace<T>(value);
+  assign(detail::append_attribute(attrs, &data_->spare_attributes, key).value, value);
 }
-template void Span::set_scalar<bool>(std::string_view, bool);
-template void Span::set_scalar<std::int64_t>(std::string_view, std::int64_t);
-template void Span::set_scalar<double>(std::string_view, double);
+template void Span::set_simple<std::string_view>(std::string_view, std::string_view);
+template void Span::set_simple<bool>(std::string_view, bool);
+template void Span::set_simple<std::int64_t>(std::string_view, std::int64_t);
+template void Span::set_simple<double>(std::string_view, double);
 
 void Span::add_event(std::string_view name, std::vector<Attribute> attributes,
                      std::uint64_t time_unix_nano) {

@@ -25,6 +25,9 @@ void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::st
 void encode_otlp_proto_span(const SpanData& span, std::string& out);
 void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
                                std::string& out);
+// The SpanEncoder for encode_otlp_proto_span (it reads packed attributes):
+// what the OTLP protobuf exporters hand the batch processor.
+const SpanEncoder& otlp_proto_span_encoder() noexcept;
 // Appends the OTLP/JSON encoding (hex ids, lowerCamelCase field names, enums
 // as integers, 64-bit integers as strings) to `out`.
 void encode_otlp_json(std::span<const std::unique_ptr<SpanData>> spans, std::string& out);

@@ -59,11 +59,11 @@ class Span {
     // port are on every server span).
     using V = std::decay_t<T>;
     if constexpr (std::is_same_v<V, bool>)
-      set_scalar<bool>(key, value);
+      set_simple<bool>(key, value);
     else if constexpr (std::is_integral_v<V>)
-      set_scalar<std::int64_t>(key, static_cast<std::int64_t>(value));
+      set_simple<std::int64_t>(key, static_cast<std::int64_t>(value));
     else if constexpr (std::is_floating_point_v<V>)
-      set_scalar<double>(key, static_cast<double>(value));
+      set_simple<double>(key, static_cast<double>(value));
     else
       set_attribute(key, attr(std::forward<T>(value)));
   }
@@ -96,9 +96,10 @@ class Span {
 
  private:
   friend class Tracer;
-  // Defined for bool, std::int64_t and double.
+  // One string (already cut to the length limit), bool, int64 or double
+  // value: packed when the provider packs, else set on SpanData::attributes.
   template <typename T>
-  void set_scalar(std::string_view key, T value);
+  void set_simple(std::string_view key, T value);
   // Packs an attribute (see SpanData::PackedAttributes) or counts it as
   // dropped: true. False, with the span unpacked, when it must be set on
   // SpanData::attributes instead.
