@@ -62,6 +62,14 @@ def test_sidecar_to_central_with_token_to_sink(bin_dir, tmp_path, otlp_sink):
         assert span.resource["collector.type"] == "sidecar"  # insert keeps the first
         assert span.resource["collector.name"] == "gateway-sidecar"
         assert span.resource["central.seen"] == "yes"
+        # The worker exports http/protobuf, so its attributes went out packed
+        # (written as protobuf when set) and must arrive typed and whole.
+        assert span.attributes["http.request.method"] == "POST"
+        assert span.attributes["http.route"] == "/enrich"
+        assert span.attributes["url.path"] == "/enrich"
+        assert span.attributes["http.response.status_code"] == 200
+        assert span.attributes["server.port"] == worker.port
+        assert span.attributes["network.protocol.version"] == "1.1"
         _, text, _ = http("GET", f"http://127.0.0.1:{sidecar_metrics}/metrics")
         assert 'otelcol_exporter_sent_spans{exporter="otlphttp"}' in text
     finally:
