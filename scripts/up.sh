@@ -34,7 +34,7 @@ export OTEL_EXPORTER_OTLP_HEADERS=${OTEL_EXPORTER_OTLP_HEADERS:-Authorization=Be
 export OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-500}
 
 pids=()
-stop() {
+stop() {  # [exit status]: 0 for Ctrl-C or SIGTERM, 1 when a part failed
   trap - INT TERM
   echo "spanline: stopping" >&2
   # Last started first: each one flushes into the next before it stops.
@@ -42,17 +42,18 @@ stop() {
     kill -TERM "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
   done
-  exit 0
+  exit "${1:-0}"
 }
-trap stop INT TERM
+trap 'stop 0' INT TERM
 
-wait_for() {  # URL, what
+wait_for() {  # URL, what: gives up at once if the part last started has exited
   for _ in $(seq 150); do
-    curl -sf "$1" >/dev/null 2>&1 && return 0
+    curl -sf --max-time 1 "$1" >/dev/null 2>&1 && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
   echo "spanline: $2 did not come up ($1)" >&2
-  stop
+  stop 1
 }
 
 "$build/bin/traceview" --host 127.0.0.1 &
@@ -63,6 +64,7 @@ pids+=($!)
 wait_for "http://127.0.0.1:$CENTRAL_HEALTH_PORT/" "the central collector"
 PORT=$worker_port "$build/bin/task-worker" &
 pids+=($!)
+wait_for "http://127.0.0.1:$worker_port/health" task-worker
 PORT=$api_port WORKER_URL=http://127.0.0.1:$worker_port "$build/bin/task-api" &
 pids+=($!)
 wait_for "http://127.0.0.1:$api_port/health" task-api
@@ -77,6 +79,8 @@ Try:
   curl -s http://127.0.0.1:$api_port/tasks
   curl -s 'http://127.0.0.1:$TRACEVIEW_HTTP_PORT/api/traces?service=task-api&limit=5'
 MSG
-# Exits when any process does (or on Ctrl-C through the trap).
+# A part that exits on its own takes the rest down and fails (Ctrl-C goes
+# through the trap instead and exits 0).
 wait -n "${pids[@]}" || true
-stop
+echo "spanline: a process exited on its own" >&2
+stop 1

@@ -2,7 +2,7 @@
 // free ports, OTLP/JSON trace builders, and Debian's chromium through
 // playwright-core (headless, fresh profile, no background networking).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +13,35 @@ export const CHROMIUM = process.env.SPANLINE_CHROMIUM || '/usr/bin/chromium';
 // Ten minutes ago: inside the UI's default lookback.
 export const T0_NS = BigInt(Date.now() - 600_000) * 1_000_000n;
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports below the kernel's ephemeral range: a port the kernel hands out for
+// port 0 may be taken by any outgoing connection before traceview binds it;
+// these are only ever taken by listeners.
+function ephemeralLow() {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+const PORT_FIRST = ephemeralLow() > 21000 ? 20000 : 1024;
+const PORT_SPAN = Math.max(ephemeralLow() - PORT_FIRST, 1);
+let nextPort = (process.pid * 7919) % PORT_SPAN;
+
+function tryListen(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort() {
+  for (let i = 0; i < PORT_SPAN; i++) {
+    const port = PORT_FIRST + nextPort;
+    nextPort = (nextPort + 1) % PORT_SPAN;
+    if (await tryListen(port)) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 async function waitFor(what, fn, timeoutMs = 15000) {

@@ -9,10 +9,43 @@ import urllib.error
 import urllib.request
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out = set()
+_next = [None]
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free now, below the kernel's ephemeral range and never
+    handed out before in this run. Asking the kernel for port 0 would give an
+    ephemeral port, which any outgoing connection (a collector's export, a
+    client's keep-alive) may take between this call and the server's bind;
+    ports below the range are only ever taken by a listener."""
+    low, _ = _ephemeral_range()
+    first = 20000 if low > 21000 else 1024
+    span = max(low - first, 1)
+    if _next[0] is None:  # concurrent test runs start in different places
+        _next[0] = (os.getpid() * 7919) % span
+    for _ in range(span):
+        port = first + _next[0]
+        _next[0] = (_next[0] + 1) % span
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def http(method, url, body=None, headers=None, timeout=10):

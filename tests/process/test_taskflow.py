@@ -4,6 +4,7 @@ import concurrent.futures
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -196,24 +197,37 @@ def test_service_code_holds_no_tracing_code():
     assert out.stdout == "", out.stdout
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UP_PORTS = ("TASK_API_PORT", "TASK_WORKER_PORT", "TRACEVIEW_HTTP_PORT", "TRACEVIEW_OTLP_GRPC_PORT",
+            "TRACEVIEW_OTLP_HTTP_PORT", "CENTRAL_OTLP_GRPC_PORT", "CENTRAL_OTLP_HTTP_PORT",
+            "CENTRAL_HEALTH_PORT", "CENTRAL_METRICS_PORT")
+
+
+def start_up_script(bin_dir, ports):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update({k: str(v) for k, v in ports.items()})
+    env["OTEL_BSP_SCHEDULE_DELAY"] = "50"
+    return subprocess.Popen([os.path.join(ROOT, "scripts", "up.sh"), os.path.dirname(bin_dir)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def interrupt_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except ProcessLookupError:  # already gone: the assertions say why
+        pass
+
+
 def test_up_script_runs_taskflow_until_interrupted(bin_dir):
     """`make up` runs scripts/up.sh: traceview, the central collector and both
     services come up; a task's trace reaches traceview through the collector
     (with its resource tags and the debug exporter's line); Ctrl-C (SIGINT)
     stops everything gracefully."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ports = {name: free_port() for name in (
-        "TASK_API_PORT", "TASK_WORKER_PORT", "TRACEVIEW_HTTP_PORT", "TRACEVIEW_OTLP_GRPC_PORT",
-        "TRACEVIEW_OTLP_HTTP_PORT", "CENTRAL_OTLP_GRPC_PORT", "CENTRAL_OTLP_HTTP_PORT",
-        "CENTRAL_HEALTH_PORT", "CENTRAL_METRICS_PORT")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update({k: str(v) for k, v in ports.items()})
-    env["OTEL_BSP_SCHEDULE_DELAY"] = "50"
+    ports = {name: free_port() for name in UP_PORTS}
     api = f"http://127.0.0.1:{ports['TASK_API_PORT']}"
     traceview = f"http://127.0.0.1:{ports['TRACEVIEW_HTTP_PORT']}"
-    proc = subprocess.Popen([os.path.join(root, "scripts", "up.sh"), os.path.dirname(bin_dir)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = start_up_script(bin_dir, ports)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -243,9 +257,29 @@ def test_up_script_runs_taskflow_until_interrupted(bin_dir):
             tags = {t["key"]: t["value"] for t in process["tags"]}
             assert tags["collector.type"] == "central"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        interrupt_group(proc)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "Ctrl-C to stop" in err and "traceview" in err
     assert re.search(r"^Traces \{", err, re.M), err  # the collector's debug exporter
     assert '"traceview stopped"' in err
+
+
+def test_up_script_fails_and_stops_the_rest_when_a_part_cannot_start(bin_dir):
+    """With task-api's port already taken, up.sh says which part did not come
+    up, stops the parts it started (each gracefully) and exits non-zero."""
+    ports = {name: free_port() for name in UP_PORTS}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["TASK_API_PORT"]))
+        taken.listen(1)
+        proc = start_up_script(bin_dir, ports)
+        try:
+            out, err = proc.communicate(timeout=60)
+        finally:
+            interrupt_group(proc)
+    assert proc.returncode == 1, err
+    assert "task-api did not come up" in err, err
+    assert '"server failed to start"' in err and "Address already in use" in err, err
+    assert '"traceview stopped"' in err and '"collector stopped"' in err, err
+    with socket.socket() as s:  # traceview is gone: its port is free again
+        s.bind(("127.0.0.1", ports["TRACEVIEW_HTTP_PORT"]))
