@@ -26,11 +26,19 @@ namespace spanline::telemetry::otlp_detail {
 // content when an exception (bad_alloc) unwinds through the encoder.
 class OutBuffer {
  public:
+  // Appends to `out`.
   explicit OutBuffer(std::string& out)
       : out_(out), start_(out.size()), pos_(start_), exceptions_(std::uncaught_exceptions()) {}
+  // Writes from the start of `scratch`, whose size and content are room to
+  // write over: its size only grows (the bytes written are [0, pos())), so a
+  // reused scratch string is never zero-filled again.
+  struct Scratch {};
+  OutBuffer(std::string& scratch, Scratch) : out_(scratch), start_(0), pos_(0), exceptions_(-1) {}
   OutBuffer(const OutBuffer&) = delete;
   OutBuffer& operator=(const OutBuffer&) = delete;
-  ~OutBuffer() { out_.resize(std::uncaught_exceptions() > exceptions_ ? start_ : pos_); }
+  ~OutBuffer() {
+    if (exceptions_ >= 0) out_.resize(std::uncaught_exceptions() > exceptions_ ? start_ : pos_);
+  }
 
   void reserve(std::size_t n) {
     if (out_.size() - pos_ < n) [[unlikely]]
@@ -98,5 +106,11 @@ std::size_t estimate_proto_size(const SpanGroups& groups) noexcept;
 using detail::is_valid_utf8;
 using detail::sanitize_utf8;
 using detail::utf8_sequence_length;
+
+// encode_otlp_proto_encoded writing at the start of `scratch` (as
+// SpanEncoder::encode_scratch does); returns the request's size.
+std::size_t encode_otlp_proto_encoded_scratch(std::string_view bytes,
+                                              std::span<const EncodedSpan> spans,
+                                              std::string& scratch);
 
 }  // namespace spanline::telemetry::otlp_detail

@@ -44,6 +44,8 @@ using wire::write_varint;
 class ProtoEncoder {
  public:
   explicit ProtoEncoder(std::string& out) : b_(out) {}
+  ProtoEncoder(std::string& scratch, OutBuffer::Scratch tag) : b_(scratch, tag) {}
+  std::size_t written() const noexcept { return b_.pos(); }
 
   void reserve(std::size_t n) { b_.reserve(n); }
 
@@ -225,12 +227,12 @@ class ProtoEncoder {
         return false;
     }
     if (!otlp_detail::is_valid_utf8(kv.key)) return false;
-    const std::size_t n = kv.field_size();
-    b_.reserve(n);
+    const wire::ScalarKeyValue::Sizes sizes = kv.sizes();
+    b_.reserve(sizes.field);
     // Written through a local cursor: stores through char* may alias the
     // buffer's own fields, which would otherwise be reloaded after each byte.
-    kv.write(b_.at(b_.pos()), field);
-    b_.advance(n);
+    kv.write(b_.at(b_.pos()), field, sizes);
+    b_.advance(sizes.field);
     return true;
   }
 
@@ -260,7 +262,7 @@ class ProtoEncoder {
     fixed64_field(7, s.start_unix_nano);
     fixed64_field(8, s.end_unix_nano);
     // Span.attributes: packed ones are already in wire form.
-    const std::string& packed = s.packed_attributes.bytes;
+    const std::string_view packed = s.packed_attributes.bytes.view();
     if (!packed.empty()) {
       b_.reserve(packed.size());
       b_.put(packed);
@@ -414,8 +416,17 @@ void encode_otlp_proto_span(const SpanData& span, std::string& out) {
   ProtoEncoder(out).span(span);
 }
 
-void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
-                               std::string& out) {
+std::size_t encode_otlp_proto_span_scratch(const SpanData& span, std::string& scratch) {
+  ProtoEncoder encoder(scratch, OutBuffer::Scratch{});
+  encoder.span(span);
+  return encoder.written();
+}
+
+namespace {
+
+template <typename MakeEncoder>
+std::size_t encode_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                           MakeEncoder&& make_encoder) {
   std::size_t total = 0;
   std::vector<std::size_t> offsets;
   offsets.reserve(spans.size() + 1);
@@ -429,10 +440,24 @@ void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSp
                                 " bytes, the buffer holds " + std::to_string(bytes.size()));
   std::vector<std::uint32_t> order;
   const otlp_detail::SpanGroups groups = otlp_detail::group_encoded(spans, order);
-  ProtoEncoder encoder(out);
+  ProtoEncoder encoder = make_encoder();
   // The spans plus a little per resource and scope.
   encoder.reserve(total + 64 * (groups.resources.size() + groups.scopes.size()));
   encoder.encoded_request(groups, order, bytes, offsets);
+  return encoder.written();
+}
+
+}  // namespace
+
+void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
+                               std::string& out) {
+  encode_encoded(bytes, spans, [&] { return ProtoEncoder(out); });
+}
+
+std::size_t otlp_detail::encode_otlp_proto_encoded_scratch(std::string_view bytes,
+                                                           std::span<const EncodedSpan> spans,
+                                                           std::string& scratch) {
+  return encode_encoded(bytes, spans, [&] { return ProtoEncoder(scratch, OutBuffer::Scratch{}); });
 }
 
 const SpanEncoder& otlp_proto_span_encoder() noexcept {
@@ -440,6 +465,9 @@ const SpanEncoder& otlp_proto_span_encoder() noexcept {
    public:
     void encode(const SpanData& span, std::string& out) const override {
       encode_otlp_proto_span(span, out);
+    }
+    std::size_t encode_scratch(const SpanData& span, std::string& scratch) const override {
+      return encode_otlp_proto_span_scratch(span, scratch);
     }
     bool reads_packed_attributes() const noexcept override { return true; }
   };

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "exporters/otlp_encoder_detail.h"
 #include "exporters/otlp_transport.h"
 #include "sdk/env.h"
 #include "sdk/internal_log.h"
@@ -154,18 +155,22 @@ class OtlpExporter final : public SpanExporter {
 ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                                         Deadline deadline) noexcept {
   return export_batch(spans.size(), deadline, [&] {
+    body_.clear();
     if (json_)
       encode_otlp_json(spans, body_);
     else
       encode_otlp_proto(spans, body_);
+    return body_.size();
   });
 }
 
 ExportResult OtlpExporter::export_encoded(std::string_view bytes,
                                           std::span<const EncodedSpan> spans,
                                           Deadline deadline) noexcept {
-  return export_batch(spans.size(), deadline,
-                      [&] { encode_otlp_proto_encoded(bytes, spans, body_); });
+  // body_ is scratch here: only its first `size` bytes are the request.
+  return export_batch(spans.size(), deadline, [&] {
+    return otlp_detail::encode_otlp_proto_encoded_scratch(bytes, spans, body_);
+  });
 }
 
 template <typename Encode>
@@ -173,9 +178,9 @@ ExportResult OtlpExporter::export_batch(std::size_t spans, Deadline deadline,
                                         Encode&& encode) noexcept {
   auto& counters = SdkCounters::instance();
   if (spans == 0) return ExportResult::kSuccess;
+  std::size_t size = 0;
   try {
-    body_.clear();
-    encode();
+    size = encode();
   } catch (const std::exception& e) {
     internal::log(internal::LogLevel::kError, kComponent,
                   std::string("cannot encode batch: ") + e.what());
@@ -184,7 +189,7 @@ ExportResult OtlpExporter::export_batch(std::size_t spans, Deadline deadline,
   }
   // SpanExporter spec, "Shutdown": later Export calls fail without I/O (the
   // sender answers kAborted at once).
-  const OtlpSendOutcome result = sender_->send(body_, deadline);
+  const OtlpSendOutcome result = sender_->send(std::string_view(body_.data(), size), deadline);
   report(result, spans);
   if (result.status != OtlpSendOutcome::Status::kOk) {
     counters.spans_export_failed.add(spans);

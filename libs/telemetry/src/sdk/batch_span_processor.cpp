@@ -256,18 +256,19 @@ bool BatchSpanProcessor::reads_packed_attributes() const noexcept {
 
 void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;
-  // Reused by every span this thread ends; the encoding is copied out.
+  // Reused by every span this thread ends; the encoding, its first `size`
+  // bytes, is copied out.
   thread_local std::string scratch;
   EncodedSpan item;
   bool encoded = true;
+  std::size_t size = 0;
   try {
-    scratch.clear();
-    s.encoder->encode(*span, scratch);
-    if (scratch.size() > std::numeric_limits<std::uint32_t>::max())
+    size = s.encoder->encode_scratch(*span, scratch);
+    if (size > std::numeric_limits<std::uint32_t>::max())
       throw std::length_error("span encoding over 4 GiB");
     item.resource = std::move(span->resource);
     item.scope = std::move(span->scope);
-    item.size = static_cast<std::uint32_t>(scratch.size());
+    item.size = static_cast<std::uint32_t>(size);
   } catch (...) {
     encoded = false;
   }
@@ -283,7 +284,7 @@ void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept
     if (s.encoded.spans.size() + s.in_flight < s.options.max_queue_size) {
       const std::size_t bytes_before = s.encoded.bytes.size();
       try {
-        s.encoded.bytes.append(scratch);
+        s.encoded.bytes.append(scratch.data(), size);
         s.encoded.spans.push_back(std::move(item));
         queued = true;
         wake = s.encoded.spans.size() == s.options.max_export_batch_size;

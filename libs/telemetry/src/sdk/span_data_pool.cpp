@@ -50,11 +50,9 @@ void reset(SpanData& s) noexcept {
   if (spare.items.size() > SpanDataPool::kMaxSpareAttributes)
     spare.items.resize(SpanDataPool::kMaxSpareAttributes);
   s.attributes.clear();
-  s.packed_attributes.entries.clear();
+  s.packed_attributes.clear();
   if (s.packed_attributes.bytes.capacity() > SpanDataPool::kMaxPackedBytes)
-    std::string().swap(s.packed_attributes.bytes);
-  else
-    s.packed_attributes.bytes.clear();
+    s.packed_attributes.bytes.release();
   s.dropped_attributes_count = 0;
   s.events.clear();
   s.dropped_events_count = 0;

@@ -6,6 +6,7 @@
 #include <bit>
 #include <random>
 
+#include "exporters/otlp_encoder_detail.h"
 #include "otlp_encoder_test_data.h"
 #include "sdk/packed_attributes.h"
 #include "spanline/telemetry/exporters/otlp_encoder.h"
@@ -226,6 +227,30 @@ TEST_P(OtlpProtoEncoderSizes, SpansEncodedOneByOneMakeTheSameRequest) {
   std::string whole;
   encode_otlp_proto(m.batch, whole);
   EXPECT_EQ(encode_one_by_one(m.batch), whole);
+}
+
+TEST(OtlpProtoEncoder, ScratchEncodingWritesTheSameBytesOverWhateverWasThere) {
+  MixedBatch m;
+  for (std::size_t dirt : {std::size_t{0}, std::size_t{7}, std::size_t{100000}}) {
+    std::string scratch(dirt, '\xAB');
+    std::string bytes;
+    std::vector<EncodedSpan> spans;
+    for (const auto& span : m.batch) {
+      std::string appended = "prefix";
+      encode_otlp_proto_span(*span, appended);
+      const std::size_t n = encode_otlp_proto_span_scratch(*span, scratch);
+      ASSERT_GE(scratch.size(), n);
+      EXPECT_EQ(scratch.substr(0, n), appended.substr(6)) << dirt;
+      EXPECT_EQ(otlp_proto_span_encoder().encode_scratch(*span, scratch), n);
+      bytes.append(scratch, 0, n);
+      spans.push_back({span->resource, span->scope, static_cast<std::uint32_t>(n)});
+    }
+    std::string whole;
+    encode_otlp_proto(m.batch, whole);
+    std::string request(dirt, '\xCD');
+    const std::size_t n = otlp_detail::encode_otlp_proto_encoded_scratch(bytes, spans, request);
+    EXPECT_EQ(request.substr(0, n), whole) << dirt;
+  }
 }
 
 TEST(OtlpProtoEncoder, EncodedSpansGroupLikeTheWholeBatch) {

@@ -3,11 +3,13 @@
 // Attribute objects.
 #include "sdk/packed_attributes.h"
 #include "sdk/span_data_pool.h"
+#include "utf8.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <mutex>
+#include <random>
 
 #include "spanline/telemetry/sdk/tracer.h"
 #include "test_exporter.h"
@@ -190,6 +192,95 @@ TEST(PackedAttributes, RecycledSpansStartWithNothingPacked) {
   EXPECT_TRUE(s.packed_attributes.empty());
   EXPECT_TRUE(s.packed_attributes.bytes.empty());
   EXPECT_EQ(detail::pack_attribute(s, "k", "w", 0, 0, 128), detail::PackResult::kPacked);
+}
+
+TEST(PackedAttributes, KeysOfOneLengthStayDistinctAndReplacementsAreFound) {
+  // "url.scheme" and "http.route" (10 bytes), "server.address" and
+  // "client.address" (14): same lengths, different keys.
+  SpanData s;
+  const std::pair<const char*, const char*> set[] = {{"url.scheme", "http"},
+                                                     {"http.route", "/enrich"},
+                                                     {"server.address", "a"},
+                                                     {"client.address", "b"}};
+  for (const auto& [key, value] : set)
+    ASSERT_EQ(detail::pack_attribute(s, key, value, 0, 0, 128), detail::PackResult::kPacked) << key;
+  EXPECT_EQ(detail::pack_attribute(s, "client.address", "c", 0, 0, 128),
+            detail::PackResult::kUnpackable);
+  EXPECT_EQ(detail::pack_attribute(s, "http.route", "/x", 0, 0, 128),
+            detail::PackResult::kUnpackable);
+  // 64 bytes longer than a packed key: the same bit of the length mask.
+  EXPECT_EQ(detail::pack_attribute(s, std::string(74, 'k'), "v", 0, 0, 128),
+            detail::PackResult::kPacked);
+  detail::unpack_attributes(s);
+  ASSERT_EQ(s.attributes.size(), 5u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(s.attributes[i].key, set[i].first);
+    EXPECT_EQ(std::get<std::string>(s.attributes[i].value), set[i].second);
+  }
+  EXPECT_EQ(s.attributes[4].key, std::string(74, 'k'));
+}
+
+TEST(PackedAttributes, KeysAndValuesOfEveryShortLengthComeBackWhole) {
+  // Keys and values of 0 to 40 bytes, ASCII and not, valid and not: what is
+  // packed comes back byte for byte, what is not valid UTF-8 is refused.
+  SpanData s;
+  std::vector<std::pair<std::string, std::string>> packed;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string key = "k" + std::string(n, static_cast<char>('a' + n % 26));
+    std::string value(n, static_cast<char>('A' + n % 26));
+    if (n >= 2 && n % 3 == 0) value.replace(n / 2 - 1, 2, "\xC3\xA9");  // é, still valid
+    ASSERT_EQ(detail::pack_attribute(s, key, value, 0, 0, 1000), detail::PackResult::kPacked) << n;
+    packed.emplace_back(key, value);
+    for (std::size_t at = 0; at < n; at += 5) {
+      std::string bad = value;
+      bad[at] = static_cast<char>(0xFF);
+      EXPECT_EQ(detail::pack_attribute(s, key + "!", bad, 0, 0, 1000),
+                detail::PackResult::kUnpackable)
+          << n << " " << at;
+    }
+  }
+  EXPECT_GT(s.packed_attributes.bytes.size(), 1000u);  // grown several times
+  detail::unpack_attributes(s);
+  ASSERT_EQ(s.attributes.size(), packed.size());
+  for (std::size_t i = 0; i < packed.size(); ++i) {
+    EXPECT_EQ(s.attributes[i].key, packed[i].first);
+    EXPECT_EQ(std::get<std::string>(s.attributes[i].value), packed[i].second);
+  }
+}
+
+TEST(PackedAttributes, CopiedSpanDataKeepsItsOwnBytes) {
+  SpanData a;
+  ASSERT_EQ(detail::pack_attribute(a, "k", "v", 0, 0, 128), detail::PackResult::kPacked);
+  SpanData b = a;
+  ASSERT_EQ(detail::pack_attribute(a, "other", "w", 0, 0, 128), detail::PackResult::kPacked);
+  EXPECT_EQ(b.packed_attributes.bytes.view(),
+            a.packed_attributes.bytes.view().substr(0, b.packed_attributes.bytes.size()));
+  EXPECT_NE(b.packed_attributes.bytes.data(), a.packed_attributes.bytes.data());
+  detail::unpack_attributes(b);
+  ASSERT_EQ(b.attributes.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(b.attributes[0].value), "v");
+  b = a;
+  detail::unpack_attributes(b);
+  EXPECT_EQ(b.attributes.size(), 2u);
+}
+
+TEST(Utf8, ShortCheckAgreesWithTheFullOne) {
+  // Strings of 0 to 24 bytes over an alphabet of ASCII, lead and
+  // continuation bytes and bytes never valid: the inline check for short
+  // strings must answer exactly as the full one.
+  const char alphabet[] = {'a',    'Z',    '\x7F', '\xC3', '\xA9', '\xE2', '\x82', '\xAC',
+                           '\xF0', '\x9F', '\x98', '\x80', '\xC0', '\xFF', '\xED', '\xA0'};
+  std::mt19937 rng(5);
+  int valid = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text(rng() % 25, ' ');
+    for (char& c : text) c = rng() % 4 == 0 ? alphabet[rng() % sizeof alphabet] : 'x';
+    const bool full = detail::is_valid_utf8(text);
+    valid += full;
+    ASSERT_EQ(detail::is_valid_utf8_short(text), full) << i;
+  }
+  EXPECT_GT(valid, 1000);
+  EXPECT_LT(valid, 199000);
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 // into, so it carries its own resource and scope.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spanline/telemetry/api/attribute.h"
@@ -121,9 +124,67 @@ struct SpanData {
       std::uint64_t scalar = 0;  // a bool, int64 or the bits of a double
       std::uint8_t type = 0;     // the AttributeValue index (0 to 3)
     };
-    std::string bytes;
+    // Grows without zero-filling what is about to be written over.
+    class Bytes {
+     public:
+      Bytes() noexcept = default;
+      Bytes(const Bytes& other) { append(other.view()); }
+      Bytes& operator=(const Bytes& other) {
+        if (this != &other) {
+          clear();
+          append(other.view());
+        }
+        return *this;
+      }
+      Bytes(Bytes&&) noexcept = default;
+      Bytes& operator=(Bytes&&) noexcept = default;
+
+      const char* data() const noexcept { return data_.get(); }
+      char* data() noexcept { return data_.get(); }
+      std::size_t size() const noexcept { return size_; }
+      std::size_t capacity() const noexcept { return capacity_; }
+      bool empty() const noexcept { return size_ == 0; }
+      std::string_view view() const noexcept { return {data_.get(), size_}; }
+      void clear() noexcept { size_ = 0; }
+      void release() noexcept {
+        data_.reset();
+        size_ = capacity_ = 0;
+      }
+      // Makes room for `n` more bytes and returns where they go; their
+      // content is whatever was there. May throw bad_alloc (size unchanged).
+      char* extend(std::size_t n) {
+        if (capacity_ - size_ < n) grow(size_ + n);
+        char* at = data_.get() + size_;
+        size_ += n;
+        return at;
+      }
+      void append(std::string_view s) {
+        if (!s.empty()) std::memcpy(extend(s.size()), s.data(), s.size());
+      }
+
+     private:
+      void grow(std::size_t need) {
+        const std::size_t cap = std::max<std::size_t>({need, 2 * capacity_, 256});
+        std::unique_ptr<char[]> bigger(new char[cap]);
+        if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        capacity_ = cap;
+      }
+      std::unique_ptr<char[]> data_;
+      std::size_t size_ = 0;
+      std::size_t capacity_ = 0;
+    };
+    Bytes bytes;
     std::vector<Entry> entries;
+    // Bit (size % 64) is set for each key size in `entries`: a key whose bit
+    // is clear is new without comparing it to the others.
+    std::uint64_t key_sizes = 0;
     bool empty() const noexcept { return entries.empty(); }
+    void clear() noexcept {
+      bytes.clear();
+      entries.clear();
+      key_sizes = 0;
+    }
   };
   PackedAttributes packed_attributes;
 

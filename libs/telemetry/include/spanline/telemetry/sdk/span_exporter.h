@@ -27,6 +27,15 @@ class SpanEncoder {
   virtual ~SpanEncoder() = default;
   // Appends the encoding of `span` to `out`; may throw (bad_alloc).
   virtual void encode(const SpanData& span, std::string& out) const = 0;
+  // Writes the encoding at the start of `scratch` and returns its size.
+  // The size and content of `scratch` on entry are room to write over, and
+  // past the returned size on return are unspecified: a thread reusing one
+  // scratch string never pays to zero-fill it again.
+  virtual std::size_t encode_scratch(const SpanData& span, std::string& scratch) const {
+    scratch.clear();
+    encode(span, scratch);
+    return scratch.size();
+  }
   // Whether encode() reads SpanData::packed_attributes; if not, spans reach
   // it unpacked.
   virtual bool reads_packed_attributes() const noexcept { return false; }
