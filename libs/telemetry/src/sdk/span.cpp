@@ -163,8 +163,8 @@ void Span::set_attribute(std::string_view key, std::string_view value) {
   set_simple(key, detail::truncated(value, provider_->limits.attribute_value_length));
 }
 
-bool Span::packed(std::string_view key, std::string_view text, std::uint8_t type,
-                  std::uint64_t scalar) {
+[[gnu::always_inline]] inline bool Span::packed(std::string_view key, std::string_view text,
+                                                std::uint8_t type, std::uint64_t scalar) {
   switch (
       detail::pack_attribute(*data_, key, text, type, scalar, provider_->limits.attribute_count)) {
     case detail::PackResult::kPacked:
