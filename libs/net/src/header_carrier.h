@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/beast/http/fields.hpp>
+#include <optional>
+#include <string_view>
 
 #include "spanline/telemetry/api/propagation.h"
 
@@ -25,6 +27,76 @@ class FieldsGetter final : public telemetry::TextMapGetter {
 
  private:
   const boost::beast::http::fields& fields_;
+};
+
+// The request's header fields read in one pass, for a server span's several
+// lookups (the propagators' traceparent, tracestate and baggage, then host
+// and user-agent): a linear scan over a few names beats as many tree
+// lookups. Holds up to kMax fields; with more, complete() is false and the
+// fields are read the usual way.
+class HeaderSnapshot final : public telemetry::TextMapGetter {
+ public:
+  static constexpr std::size_t kMax = 16;
+
+  explicit HeaderSnapshot(const boost::beast::http::fields& fields) noexcept : fields_(fields) {
+    for (const auto& f : fields) {
+      if (size_ == kMax) {
+        complete_ = false;
+        return;
+      }
+      const auto n = f.name_string();
+      const auto v = f.value();
+      fields_seen_[size_++] = {n.data(), n.size(), v.data(), v.size()};
+    }
+  }
+  bool complete() const noexcept { return complete_; }
+
+  telemetry::HeaderValues get_all(std::string_view name) const override {
+    if (!complete_) return FieldsGetter(fields_).get_all(name);
+    telemetry::HeaderValues values;
+    for (std::size_t i = 0; i < size_; ++i)
+      if (same_name(fields_seen_[i].name(), name)) values.push_back(fields_seen_[i].value());
+    return values;
+  }
+  // The first value of a header.
+  std::optional<std::string_view> first(std::string_view name) const noexcept {
+    if (!complete_) {
+      auto it = fields_.find(boost::beast::string_view(name.data(), name.size()));
+      if (it == fields_.end()) return std::nullopt;
+      return std::string_view(it->value().data(), it->value().size());
+    }
+    for (std::size_t i = 0; i < size_; ++i)
+      if (same_name(fields_seen_[i].name(), name)) return fields_seen_[i].value();
+    return std::nullopt;
+  }
+
+ private:
+  // ASCII case-insensitive, as header names are.
+  static bool same_name(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+  }
+  static char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+
+  // Trivial, so the array is not initialised before it is filled.
+  struct Field {
+    const char* name_at;
+    std::size_t name_size;
+    const char* value_at;
+    std::size_t value_size;
+    std::string_view name() const noexcept { return {name_at, name_size}; }
+    std::string_view value() const noexcept { return {value_at, value_size}; }
+  };
+
+  const boost::beast::http::fields& fields_;
+  Field fields_seen_[kMax];
+  std::size_t size_ = 0;
+  bool complete_ = true;
 };
 
 class FieldsSetter final : public telemetry::TextMapSetter {

@@ -65,7 +65,8 @@ std::string exception_type_name(const std::exception& error) {
 void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, Request& request,
                        std::string_view span_name) {
   telemetry::Context& context = RequestAccess::context(request);
-  context = telemetry::global_propagator().extract(FieldsGetter(headers), context);
+  const HeaderSnapshot fields(headers);
+  context = telemetry::global_propagator().extract(fields, context);
   if (tracer == nullptr) return;
 
   parent_span_id_ = context.span_context().span_id();
@@ -83,14 +84,14 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
   span_.set_attribute("url.scheme", "http");
   if (!request.route().empty()) span_.set_attribute("http.route", request.route());
   span_.set_attribute("network.protocol.version", protocol_version(request.version()));
-  if (auto host = request.header("host")) {
+  if (auto host = fields.first("host")) {
     auto [name, port] = split_host_port(*host);
     if (!name.empty()) span_.set_attribute("server.address", name);
     if (port != 0) span_.set_attribute("server.port", static_cast<std::int64_t>(port));
   }
   if (!request.client_address().empty())
     span_.set_attribute("client.address", request.client_address());
-  if (auto agent = request.header("user-agent")) span_.set_attribute("user_agent.original", *agent);
+  if (auto agent = fields.first("user-agent")) span_.set_attribute("user_agent.original", *agent);
 }
 
 void ServerSpan::record_exception(const std::exception* error) noexcept {
@@ -129,7 +130,12 @@ void ServerSpan::finish(int status, http::fields& response_headers) noexcept {
     if (sc.is_valid() && sc.span_id() != parent_span_id_) {
       char value[55];
       telemetry::format_traceparent(sc, value);
-      response_headers.set("traceresponse", boost::beast::string_view(value, sizeof value));
+      // As set(), without Beast hashing the name to look for a known field
+      // it is not: a handler's own traceresponse goes, ours goes in.
+      constexpr boost::beast::string_view kName("traceresponse");
+      if (response_headers.find(kName) != response_headers.end()) response_headers.erase(kName);
+      response_headers.insert(http::field::unknown, kName,
+                              boost::beast::string_view(value, sizeof value));
     }
   } catch (...) {
   }

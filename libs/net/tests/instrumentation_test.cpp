@@ -101,6 +101,27 @@ TEST(ServerSpans, ContinuesAnIncomingTraceWithTracestateAndBaggage) {
   EXPECT_EQ(s.trace_state, "vendor=abc,other=1");
 }
 
+TEST(ServerSpans, ReadsContextHostAndAgentAmongManyHeadersInAnyCase) {
+  // More header fields than the span's one-pass snapshot holds, names in
+  // odd letter case, the context last: still continued, host and agent read.
+  SpanRecorder recorder;
+  TestServer server(traced_router());
+  std::string extra;
+  for (int i = 0; i < 20; ++i)
+    extra += "X-Filler-" + std::to_string(i) + ": " + std::to_string(i) + "\r\n";
+  extra += "TRACEPARENT: 00-" + std::string(kTraceId) + "-" + std::string(kParentId) + "-01\r\n";
+  extra += "TraceState: vendor=x\r\n";
+  ASSERT_EQ(get(server.port(), "/tasks/2", extra), "200");
+  ASSERT_TRUE(recorder.wait_for(1));
+  auto s = recorder.find("GET /tasks/{id}");
+  EXPECT_EQ(s.trace_id.to_hex(), kTraceId);
+  EXPECT_EQ(s.parent_span_id.to_hex(), kParentId);
+  EXPECT_EQ(s.trace_state, "vendor=x");
+  EXPECT_EQ(attribute(s, "server.address"), "127.0.0.1");
+  EXPECT_EQ(attribute(s, "server.port"), std::to_string(server.port()));
+  EXPECT_EQ(attribute(s, "user_agent.original"), "net-test/1");
+}
+
 TEST(ServerSpans, MalformedTraceparentStartsANewTrace) {
   SpanRecorder recorder;
   TestServer server(traced_router());
@@ -122,6 +143,24 @@ TEST(ServerSpans, TraceresponseCarriesTheServerSpan) {
   ASSERT_EQ(get(server.port(), "/tasks/1", {}, &response), "200");
   ASSERT_TRUE(recorder.wait_for(1));
   auto s = recorder.find("GET /tasks/{id}");
+  EXPECT_EQ(response.header("traceresponse"),
+            "00-" + s.trace_id.to_hex() + "-" + s.span_id.to_hex() + "-01");
+}
+
+TEST(ServerSpans, TraceresponseReplacesOneTheHandlerSet) {
+  SpanRecorder recorder;
+  Router router;
+  router.get("/own", [](Request&) {
+    Response r = Response::text(200, "ok");
+    r.headers.emplace_back("TraceResponse", "00-not-ours");
+    return r;
+  });
+  TestServer server(std::move(router));
+  RawResponse response;
+  ASSERT_EQ(get(server.port(), "/own", {}, &response), "200");
+  ASSERT_TRUE(recorder.wait_for(1));
+  auto s = recorder.find("GET /own");
+  EXPECT_EQ(response.header_counts["traceresponse"], 1);
   EXPECT_EQ(response.header("traceresponse"),
             "00-" + s.trace_id.to_hex() + "-" + s.span_id.to_hex() + "-01");
 }

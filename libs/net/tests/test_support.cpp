@@ -145,6 +145,7 @@ std::optional<RawResponse> RawConnection::read_response() {
     std::string value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     r.headers[name] = value;
+    ++r.header_counts[name];
   }
   const std::size_t length = std::strtoul(r.header("content-length").c_str(), nullptr, 10);
   while (pending_.size() < length)

@@ -56,6 +56,7 @@ bool has_attribute(const telemetry::SpanData& span, std::string_view key);
 struct RawResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lowercase names
+  std::map<std::string, int> header_counts;    // how many fields had each name
   std::string body;
   std::string header(const std::string& name) const;
 };

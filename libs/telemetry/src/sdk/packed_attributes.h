@@ -23,8 +23,7 @@ enum class PackResult {
 // the length limit. Only for a span whose `attributes` is empty.
 // Inline: it is on every attribute a server span sets.
 inline PackResult pack_attribute(SpanData& span, std::string_view key, std::string_view text,
-                                 std::uint8_t type, std::uint64_t scalar,
-                                 std::size_t count_limit);
+                                 std::uint8_t type, std::uint64_t scalar, std::size_t count_limit);
 
 // Moves packed attributes into span.attributes, in the order they were set.
 void unpack_attributes(SpanData& span);

@@ -1,0 +1,75 @@
+// The one-pass header snapshot a server span reads its request headers
+// through: the same answers as Beast's own lookups, in any letter case, with
+// repeated headers in order, and past its capacity.
+#include "header_carrier.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace spanline::net::detail {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::vector<std::string> all(const telemetry::TextMapGetter& g, std::string_view name) {
+  std::vector<std::string> out;
+  for (std::string_view v : g.get_all(name)) out.emplace_back(v);
+  return out;
+}
+
+void expect_like_beast(const http::fields& fields) {
+  const HeaderSnapshot snapshot(fields);
+  const FieldsGetter beast(fields);
+  for (std::string_view name : {"host", "HOST", "user-agent", "traceparent", "TraceState",
+                                "tracestate", "baggage", "absent", "x-filler-3", "hos"}) {
+    EXPECT_EQ(all(snapshot, name), all(beast, name)) << name;
+    const auto first = snapshot.first(name);
+    const auto want = beast.get(name);
+    EXPECT_EQ(first.has_value(), want.has_value()) << name;
+    if (first && want) {
+      EXPECT_EQ(*first, *want) << name;
+    }
+  }
+}
+
+TEST(HeaderSnapshot, AnswersLikeBeastInAnyCase) {
+  http::fields fields;
+  fields.insert("Host", "example.com:8080");
+  fields.insert("USER-AGENT", "curl/8");
+  fields.insert("TraceParent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  fields.insert("tracestate", "a=1");
+  fields.insert("Content-Type", "application/json");
+  fields.insert("TRACESTATE", "b=2");  // a second header of one name: one list, in order
+  const HeaderSnapshot snapshot(fields);
+  EXPECT_TRUE(snapshot.complete());
+  EXPECT_EQ(all(snapshot, "tracestate"), (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(snapshot.first("host"), "example.com:8080");
+  EXPECT_EQ(snapshot.first("User-Agent"), "curl/8");
+  EXPECT_FALSE(snapshot.first("baggage"));
+  expect_like_beast(fields);
+}
+
+TEST(HeaderSnapshot, PastItsCapacityReadsTheFieldsThemselves) {
+  http::fields fields;
+  for (std::size_t i = 0; i < HeaderSnapshot::kMax + 4; ++i)
+    fields.insert("X-Filler-" + std::to_string(i), std::to_string(i));
+  fields.insert("Host", "late.example");  // past the snapshot's reach
+  fields.insert("tracestate", "z=9");
+  const HeaderSnapshot snapshot(fields);
+  EXPECT_FALSE(snapshot.complete());
+  EXPECT_EQ(snapshot.first("host"), "late.example");
+  EXPECT_EQ(all(snapshot, "tracestate"), std::vector<std::string>{"z=9"});
+  expect_like_beast(fields);
+}
+
+TEST(HeaderSnapshot, EmptyFieldsHaveNothing) {
+  const http::fields fields;
+  const HeaderSnapshot snapshot(fields);
+  EXPECT_TRUE(snapshot.complete());
+  EXPECT_FALSE(snapshot.first("host"));
+  EXPECT_TRUE(snapshot.get_all("traceparent").empty());
+}
+
+}  // namespace
+}  // namespace spanline::net::detail
