@@ -28,50 +28,40 @@ inline PackResult pack_attribute(SpanData& span, std::string_view key, std::stri
 // Moves packed attributes into span.attributes, in the order they were set.
 void unpack_attributes(SpanData& span);
 
+// The bit a key sets in PackedAttributes::key_bits: from its length and
+// its first and last bytes, so semantic-convention keys of one length
+// (url.scheme, http.route) seldom share one.
+inline std::uint64_t key_bit(std::string_view key) noexcept {
+  const unsigned h = key.empty() ? 0U
+                                 : static_cast<unsigned>(key.size()) * 7U +
+                                       static_cast<unsigned char>(key.front()) * 3U +
+                                       static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << (h % 64);
+}
+
+// Whether `key` is among the packed keys (by parsing them; see key_bit for
+// when it is needed).
+bool packed_key_present(const SpanData::PackedAttributes& packed, std::string_view key) noexcept;
+
 [[gnu::always_inline]] inline PackResult pack_attribute(SpanData& span, std::string_view key,
                                                         std::string_view text, std::uint8_t type,
                                                         std::uint64_t scalar,
                                                         std::size_t count_limit) {
   auto& packed = span.packed_attributes;
-  const std::uint64_t size_bit = std::uint64_t{1} << (key.size() % 64);
-  if ((packed.key_sizes & size_bit) != 0) {
-    for (const auto& e : packed.entries) {
-      if (e.key_size == key.size() &&
-          std::memcmp(packed.bytes.data() + e.key_at, key.data(), key.size()) == 0)
-        return PackResult::kUnpackable;  // a replacement: rare, done on objects
-    }
-  }
-  if (packed.entries.size() >= count_limit) return PackResult::kDropped;
+  const std::uint64_t bit = key_bit(key);
+  if ((packed.key_bits & bit) != 0 && packed_key_present(packed, key))
+    return PackResult::kUnpackable;  // a replacement: rare, done on objects
+  if (packed.count >= count_limit) return PackResult::kDropped;
   if (!is_valid_utf8_short(key) || (type == 0 && !is_valid_utf8_short(text)))
     return PackResult::kUnpackable;  // the encoder's substitution applies to objects
 
   const wire::ScalarKeyValue kv{key, text, type, scalar};
   const wire::ScalarKeyValue::Sizes sizes = kv.sizes();
-  const std::size_t at = packed.bytes.size();
-  if (at + sizes.field > UINT32_MAX) return PackResult::kUnpackable;
-
-  packed.entries.emplace_back();  // may throw: nothing written yet
-  char* p;
-  try {
-    p = packed.bytes.extend(sizes.field);
-  } catch (...) {
-    packed.entries.pop_back();
-    throw;
-  }
-  char* const base = packed.bytes.data();
-  SpanData::PackedAttributes::Entry& e = packed.entries.back();
-  e.type = type;
-  e.scalar = scalar;
-  char* key_at = nullptr;
-  char* text_at = nullptr;
-  kv.write(p, 9, sizes, &key_at, &text_at);  // Span.attributes
-  e.key_at = static_cast<std::uint32_t>(key_at - base);
-  e.key_size = static_cast<std::uint32_t>(key.size());
-  if (text_at != nullptr) {
-    e.value_at = static_cast<std::uint32_t>(text_at - base);
-    e.value_size = static_cast<std::uint32_t>(text.size());
-  }
-  packed.key_sizes |= size_bit;
+  if (packed.bytes.size() + sizes.field > UINT32_MAX) return PackResult::kUnpackable;
+  char* const p = packed.bytes.extend(sizes.field);  // may throw: nothing written yet
+  kv.write(p, 9, sizes);                             // Span.attributes
+  ++packed.count;
+  packed.key_bits |= bit;
   return PackResult::kPacked;
 }
 

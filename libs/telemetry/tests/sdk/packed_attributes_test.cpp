@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -194,30 +195,67 @@ TEST(PackedAttributes, RecycledSpansStartWithNothingPacked) {
   EXPECT_EQ(detail::pack_attribute(s, "k", "w", 0, 0, 128), detail::PackResult::kPacked);
 }
 
-TEST(PackedAttributes, KeysOfOneLengthStayDistinctAndReplacementsAreFound) {
-  // "url.scheme" and "http.route" (10 bytes), "server.address" and
-  // "client.address" (14): same lengths, different keys.
+TEST(PackedAttributes, KeysSharingAFilterBitStayDistinctAndReplacementsAreFound) {
   SpanData s;
-  const std::pair<const char*, const char*> set[] = {{"url.scheme", "http"},
+  const std::pair<std::string, std::string> set[] = {{"url.scheme", "http"},
                                                      {"http.route", "/enrich"},
                                                      {"server.address", "a"},
                                                      {"client.address", "b"}};
   for (const auto& [key, value] : set)
     ASSERT_EQ(detail::pack_attribute(s, key, value, 0, 0, 128), detail::PackResult::kPacked) << key;
+  // A new key whose filter bit is already set: told apart by parsing.
+  std::string twin;
+  for (char first = 'a'; first <= 'z' && twin.empty(); ++first) {
+    for (char last = 'a'; last <= 'z' && twin.empty(); ++last) {
+      const std::string candidate = std::string(1, first) + "mid" + last;
+      if (detail::key_bit(candidate) == detail::key_bit("url.scheme")) twin = candidate;
+    }
+  }
+  ASSERT_FALSE(twin.empty());
+  EXPECT_EQ(detail::pack_attribute(s, twin, "", 2, 42, 128), detail::PackResult::kPacked);
   EXPECT_EQ(detail::pack_attribute(s, "client.address", "c", 0, 0, 128),
             detail::PackResult::kUnpackable);
   EXPECT_EQ(detail::pack_attribute(s, "http.route", "/x", 0, 0, 128),
             detail::PackResult::kUnpackable);
-  // 64 bytes longer than a packed key: the same bit of the length mask.
-  EXPECT_EQ(detail::pack_attribute(s, std::string(74, 'k'), "v", 0, 0, 128),
-            detail::PackResult::kPacked);
+  EXPECT_EQ(detail::pack_attribute(s, twin, "again", 0, 0, 128), detail::PackResult::kUnpackable);
+  EXPECT_EQ(detail::pack_attribute(s, "", "empty key", 0, 0, 128), detail::PackResult::kPacked);
+  EXPECT_EQ(detail::pack_attribute(s, "", "again", 0, 0, 128), detail::PackResult::kUnpackable);
+  EXPECT_EQ(s.packed_attributes.count, 6u);
   detail::unpack_attributes(s);
-  ASSERT_EQ(s.attributes.size(), 5u);
+  ASSERT_EQ(s.attributes.size(), 6u);
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(s.attributes[i].key, set[i].first);
     EXPECT_EQ(std::get<std::string>(s.attributes[i].value), set[i].second);
   }
-  EXPECT_EQ(s.attributes[4].key, std::string(74, 'k'));
+  EXPECT_EQ(s.attributes[4].key, twin);
+  EXPECT_EQ(std::get<std::int64_t>(s.attributes[4].value), 42);
+  EXPECT_EQ(s.attributes[5].key, "");
+  EXPECT_EQ(std::get<std::string>(s.attributes[5].value), "empty key");
+}
+
+TEST(PackedAttributes, LongKeysAndValuesAndEveryScalarRoundTrip) {
+  // Lengths past one varint byte and every scalar kind, read back by parsing.
+  SpanData s;
+  const std::string long_key(300, 'k');
+  const std::string long_value(20000, 'v');
+  ASSERT_EQ(detail::pack_attribute(s, long_key, long_value, 0, 0, 128),
+            detail::PackResult::kPacked);
+  ASSERT_EQ(detail::pack_attribute(s, "t", "", 1, 1, 128), detail::PackResult::kPacked);
+  ASSERT_EQ(detail::pack_attribute(s, "f", "", 1, 0, 128), detail::PackResult::kPacked);
+  ASSERT_EQ(detail::pack_attribute(s, "neg", "", 2, static_cast<std::uint64_t>(-5), 128),
+            detail::PackResult::kPacked);
+  ASSERT_EQ(detail::pack_attribute(s, "pi", "", 3, std::bit_cast<std::uint64_t>(3.25), 128),
+            detail::PackResult::kPacked);
+  ASSERT_EQ(detail::pack_attribute(s, "empty", "", 0, 0, 128), detail::PackResult::kPacked);
+  detail::unpack_attributes(s);
+  ASSERT_EQ(s.attributes.size(), 6u);
+  EXPECT_EQ(s.attributes[0].key, long_key);
+  EXPECT_EQ(std::get<std::string>(s.attributes[0].value), long_value);
+  EXPECT_EQ(std::get<bool>(s.attributes[1].value), true);
+  EXPECT_EQ(std::get<bool>(s.attributes[2].value), false);
+  EXPECT_EQ(std::get<std::int64_t>(s.attributes[3].value), -5);
+  EXPECT_EQ(std::get<double>(s.attributes[4].value), 3.25);
+  EXPECT_EQ(std::get<std::string>(s.attributes[5].value), "");
 }
 
 TEST(PackedAttributes, KeysAndValuesOfEveryShortLengthComeBackWhole) {

@@ -110,20 +110,12 @@ struct SpanData {
   // Not part of the span's model either: the attributes a recording Span
   // sets (strings, bools, ints and doubles under distinct keys) are written
   // straight into their OTLP protobuf form, each a Span.attributes field
-  // (tag, length, KeyValue), with an index to read them back. While any are
+  // (tag, length, KeyValue), read back by parsing them. While any are
   // here, `attributes` is empty; detail::unpack_attributes moves them over
   // as Attribute objects. Only an encoder that declares it reads them
   // (SpanEncoder::reads_packed_attributes) ever sees a packed span; every
   // other processor, exporter and Span::data() gets it unpacked.
   struct PackedAttributes {
-    struct Entry {
-      std::uint32_t key_at = 0;  // offsets into `bytes`
-      std::uint32_t key_size = 0;
-      std::uint32_t value_at = 0;  // a string value
-      std::uint32_t value_size = 0;
-      std::uint64_t scalar = 0;  // a bool, int64 or the bits of a double
-      std::uint8_t type = 0;     // the AttributeValue index (0 to 3)
-    };
     // Grows without zero-filling what is about to be written over.
     class Bytes {
      public:
@@ -175,15 +167,15 @@ struct SpanData {
       std::size_t capacity_ = 0;
     };
     Bytes bytes;
-    std::vector<Entry> entries;
-    // Bit (size % 64) is set for each key size in `entries`: a key whose bit
-    // is clear is new without comparing it to the others.
-    std::uint64_t key_sizes = 0;
-    bool empty() const noexcept { return entries.empty(); }
+    std::uint32_t count = 0;  // attributes in `bytes`
+    // One bit per key in `bytes` (see detail::key_bit): a key whose bit is
+    // clear is new without comparing it to the others.
+    std::uint64_t key_bits = 0;
+    bool empty() const noexcept { return count == 0; }
     void clear() noexcept {
       bytes.clear();
-      entries.clear();
-      key_sizes = 0;
+      count = 0;
+      key_bits = 0;
     }
   };
   PackedAttributes packed_attributes;
