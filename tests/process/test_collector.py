@@ -70,6 +70,10 @@ def test_sidecar_to_central_with_token_to_sink(bin_dir, tmp_path, otlp_sink):
         assert span.attributes["http.response.status_code"] == 200
         assert span.attributes["server.port"] == worker.port
         assert span.attributes["network.protocol.version"] == "1.1"
+        # The connection's attributes, packed once for all its spans.
+        assert span.attributes["server.address"] == "127.0.0.1"
+        assert span.attributes["client.address"] == "127.0.0.1"
+        assert span.attributes["url.scheme"] == "http"
         _, text, _ = http("GET", f"http://127.0.0.1:{sidecar_metrics}/metrics")
         assert 'otelcol_exporter_sent_spans{exporter="otlphttp"}' in text
     finally:

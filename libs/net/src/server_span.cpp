@@ -63,7 +63,7 @@ std::string exception_type_name(const std::exception& error) {
 }
 
 void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, Request& request,
-                       std::string_view span_name) {
+                       std::string_view span_name, ConnectionAttributes& connection) {
   telemetry::Context& context = RequestAccess::context(request);
   const HeaderSnapshot fields(headers);
   context = telemetry::global_propagator().extract(fields, context);
@@ -75,22 +75,33 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
   context = span_.context_for_children(context);
   if (!span_.is_recording()) return;
 
+  const std::optional<std::string_view> host = fields.first("host");
+  const std::string_view host_value = host.value_or(std::string_view());
+  if (!connection.built || connection.version != request.version() ||
+      connection.host != host_value) {
+    std::vector<telemetry::Attribute> shared;
+    shared.push_back({"url.scheme", telemetry::attr("http")});
+    shared.push_back(
+        {"network.protocol.version", telemetry::attr(protocol_version(request.version()))});
+    auto [name, port] = split_host_port(host_value);
+    if (!name.empty()) shared.push_back({"server.address", telemetry::attr(name)});
+    if (port != 0) shared.push_back({"server.port", telemetry::attr(std::int64_t{port})});
+    if (!request.client_address().empty())
+      shared.push_back({"client.address", telemetry::attr(request.client_address())});
+    connection.set = telemetry::AttributeSet(std::move(shared));
+    connection.host.assign(host_value);
+    connection.version = request.version();
+    connection.built = true;
+  }
+  span_.set_attributes(connection.set);
+
   const Method method = request.method();
   span_.set_attribute("http.request.method", to_string(method));
   if (method == Method::kOther)
     span_.set_attribute("http.request.method_original", request.method_name());
   span_.set_attribute("url.path", request.path());
   if (!request.query().empty()) span_.set_attribute("url.query", request.query());
-  span_.set_attribute("url.scheme", "http");
   if (!request.route().empty()) span_.set_attribute("http.route", request.route());
-  span_.set_attribute("network.protocol.version", protocol_version(request.version()));
-  if (auto host = fields.first("host")) {
-    auto [name, port] = split_host_port(*host);
-    if (!name.empty()) span_.set_attribute("server.address", name);
-    if (port != 0) span_.set_attribute("server.port", static_cast<std::int64_t>(port));
-  }
-  if (!request.client_address().empty())
-    span_.set_attribute("client.address", request.client_address());
   if (auto agent = fields.first("user-agent")) span_.set_attribute("user_agent.original", *agent);
 }
 

@@ -7,6 +7,7 @@
 #include <boost/beast/http/fields.hpp>
 
 #include <exception>
+#include <string>
 #include <string_view>
 
 #include "spanline/net/request.h"
@@ -14,14 +15,26 @@
 
 namespace spanline::net::detail {
 
+// What the spans of one connection share: url.scheme,
+// network.protocol.version, server.address and server.port (from the Host
+// header) and client.address, prepared once and rebuilt when a request's
+// Host or HTTP version differs from the one before.
+struct ConnectionAttributes {
+  telemetry::AttributeSet set;
+  std::string host;
+  unsigned version = 0;
+  bool built = false;
+};
+
 class ServerSpan {
  public:
   // Extracts the incoming context (global propagator) into `request`. With a
   // tracer, starts the span under it and makes the span the request's
   // context. `request` must have its message, client and route set;
   // `span_name` must outlive the call only.
+  // `connection` is the connection's shared attributes, kept between calls.
   void start(telemetry::Tracer* tracer, const boost::beast::http::fields& headers, Request& request,
-             std::string_view span_name);
+             std::string_view span_name, ConnectionAttributes& connection);
 
   // An exception escaped the handler: exception event, error.type, ERROR.
   void record_exception(const std::exception* error) noexcept;

@@ -179,6 +179,7 @@ class Session {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string client_address_;
   std::uint16_t client_port_ = 0;
+  ConnectionAttributes span_attributes_;  // shared by this connection's server spans
   bool waiting_ = true;
   Session* prev_ = nullptr;
   Session* next_ = nullptr;
@@ -277,7 +278,8 @@ asio::awaitable<bool> Session::serve_request() {
   ServerSpan span;
   if (state_.options.instrument) {
     const bool record = match.endpoint == nullptr || match.endpoint->instrumented;
-    span.start(record ? &state_.tracer.get() : nullptr, msg, request, span_name(match, method));
+    span.start(record ? &state_.tracer.get() : nullptr, msg, request, span_name(match, method),
+               span_attributes_);
   }
 
   Response response;

@@ -122,6 +122,34 @@ TEST(ServerSpans, ReadsContextHostAndAgentAmongManyHeadersInAnyCase) {
   EXPECT_EQ(attribute(s, "user_agent.original"), "net-test/1");
 }
 
+TEST(ServerSpans, AConnectionsSpansFollowItsHostHeader) {
+  // One keep-alive connection: the attributes its spans share are prepared
+  // once and prepared again when a request names another host.
+  SpanRecorder recorder;
+  TestServer server(traced_router());
+  RawConnection c(server.port());
+  for (std::string_view host : {"one.example:8081", "one.example:8081", "two.example"}) {
+    ASSERT_TRUE(c.send("GET /tasks/1 HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  ASSERT_TRUE(recorder.wait_for(3));
+  const auto spans = recorder.spans();
+  ASSERT_EQ(spans.size(), 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(attribute(spans[i], "server.address"), "one.example");
+    EXPECT_EQ(attribute(spans[i], "server.port"), "8081");
+  }
+  EXPECT_EQ(attribute(spans[2], "server.address"), "two.example");
+  EXPECT_FALSE(has_attribute(spans[2], "server.port"));
+  for (const auto& s : spans) {
+    EXPECT_EQ(attribute(s, "client.address"), "127.0.0.1");
+    EXPECT_EQ(attribute(s, "url.scheme"), "http");
+    EXPECT_EQ(attribute(s, "network.protocol.version"), "1.1");
+  }
+}
+
 TEST(ServerSpans, MalformedTraceparentStartsANewTrace) {
   SpanRecorder recorder;
   TestServer server(traced_router());

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <typeinfo>
@@ -147,6 +148,74 @@ Span& Span::operator=(Span&& other) noexcept {
     provider_ = other.provider_;
   }
   return *this;
+}
+
+AttributeSet::AttributeSet(std::vector<Attribute> attributes) {
+  attributes_.reserve(attributes.size());
+  for (Attribute& a : attributes) {
+    auto same = std::find_if(attributes_.begin(), attributes_.end(),
+                             [&](const Attribute& b) { return b.key == a.key; });
+    if (same != attributes_.end())
+      same->value = std::move(a.value);
+    else
+      attributes_.push_back(std::move(a));
+  }
+  packable_ = true;
+  for (const Attribute& a : attributes_) {
+    wire::ScalarKeyValue kv{a.key, {}, static_cast<std::uint8_t>(a.value.index()), 0};
+    if (const auto* text = std::get_if<std::string>(&a.value)) {
+      kv.text = *text;
+      longest_text_ = std::max(longest_text_, text->size());
+      packable_ = packable_ && detail::is_valid_utf8(*text);
+    } else if (const auto* b = std::get_if<bool>(&a.value)) {
+      kv.scalar = *b ? 1 : 0;
+    } else if (const auto* i = std::get_if<std::int64_t>(&a.value)) {
+      kv.scalar = static_cast<std::uint64_t>(*i);
+    } else if (const auto* d = std::get_if<double>(&a.value)) {
+      kv.scalar = std::bit_cast<std::uint64_t>(*d);
+    } else {
+      packable_ = false;  // an array
+    }
+    packable_ = packable_ && detail::is_valid_utf8(a.key);
+    if (!packable_) break;
+    const wire::ScalarKeyValue::Sizes sizes = kv.sizes();
+    const std::size_t at = packed_.size();
+    packed_.resize(at + sizes.field);
+    kv.write(packed_.data() + at, 9, sizes);  // Span.attributes
+    key_bits_ |= detail::key_bit(a.key);
+  }
+  if (!packable_) {
+    packed_.clear();
+    key_bits_ = 0;
+  }
+}
+
+void Span::set_attributes(const AttributeSet& set) {
+  if (!data_) return;
+  const auto& l = provider_->limits;
+  auto& packed = data_->packed_attributes;
+  // Distinct filter bits mean no key of the set is packed already.
+  if (provider_->pack_attributes && set.packable_ && data_->attributes.empty() &&
+      (packed.key_bits & set.key_bits_) == 0 &&
+      packed.count + set.attributes_.size() <= l.attribute_count &&
+      set.longest_text_ <= l.attribute_value_length) {
+    packed.bytes.append(set.packed_);
+    packed.count += static_cast<std::uint32_t>(set.attributes_.size());
+    packed.key_bits |= set.key_bits_;
+    return;
+  }
+  for (const Attribute& a : set.attributes_) {
+    if (const auto* text = std::get_if<std::string>(&a.value))
+      set_attribute(a.key, std::string_view(*text));
+    else if (const auto* b = std::get_if<bool>(&a.value))
+      set_simple<bool>(a.key, *b);
+    else if (const auto* i = std::get_if<std::int64_t>(&a.value))
+      set_simple<std::int64_t>(a.key, *i);
+    else if (const auto* d = std::get_if<double>(&a.value))
+      set_simple<double>(a.key, *d);
+    else
+      set_attribute(a.key, a.value);
+  }
 }
 
 void Span::set_attribute(std::string_view key, AttributeValue value) {

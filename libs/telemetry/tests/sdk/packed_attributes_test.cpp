@@ -321,5 +321,115 @@ TEST(Utf8, ShortCheckAgreesWithTheFullOne) {
   EXPECT_LT(valid, 199000);
 }
 
+// ---------------------------------------------------------------------------
+// AttributeSet: prepared once, added to many spans
+
+AttributeSet connection_set() {
+  return AttributeSet({{"url.scheme", attr("http")},
+                       {"server.port", attr(std::int64_t{8090})},
+                       {"tls", attr(false)},
+                       {"ratio", attr(0.5)},
+                       {"url.scheme", attr("https")}});  // a later value replaces, in place
+}
+
+void expect_connection_attributes(const std::vector<Attribute>& a, std::size_t at) {
+  ASSERT_GE(a.size(), at + 4);
+  EXPECT_EQ(a[at].key, "url.scheme");
+  EXPECT_EQ(std::get<std::string>(a[at].value), "https");
+  EXPECT_EQ(std::get<std::int64_t>(a[at + 1].value), 8090);
+  EXPECT_EQ(std::get<bool>(a[at + 2].value), false);
+  EXPECT_EQ(std::get<double>(a[at + 3].value), 0.5);
+}
+
+TEST(AttributeSet, KeysAreUniqueLaterValuesReplacing) {
+  const AttributeSet set = connection_set();
+  ASSERT_EQ(set.attributes().size(), 4u);
+  expect_connection_attributes(set.attributes(), 0);
+}
+
+TEST(AttributeSet, PackedSpansGetTheSameAttributesAsSetOneByOne) {
+  Fixture f;
+  const AttributeSet set = connection_set();
+  for (int i = 0; i < 3; ++i) {  // one set, many spans
+    auto s = f.tracer().start_span("s");
+    s.set_attributes(set);
+    s.set_attribute("http.route", "/enrich");
+  }
+  ASSERT_EQ(f.seen.size(), 3u);
+  for (const auto& seen : f.seen) {
+    EXPECT_TRUE(seen.packed);
+    ASSERT_EQ(seen.span.attributes.size(), 5u);
+    expect_connection_attributes(seen.span.attributes, 0);
+    EXPECT_EQ(std::get<std::string>(seen.span.attributes[4].value), "/enrich");
+  }
+}
+
+TEST(AttributeSet, KeysSetBeforeAreReplacedNotDoubled) {
+  Fixture f;
+  {
+    auto s = f.tracer().start_span("s");
+    s.set_attribute("server.port", std::int64_t{1});
+    s.set_attribute("other", "kept");
+    s.set_attributes(connection_set());
+  }
+  ASSERT_EQ(f.seen.size(), 1u);
+  const auto& a = f.seen[0].span.attributes;
+  ASSERT_EQ(a.size(), 5u);
+  EXPECT_EQ(a[0].key, "server.port");
+  EXPECT_EQ(std::get<std::int64_t>(a[0].value), 8090);
+  EXPECT_EQ(a[1].key, "other");
+}
+
+TEST(AttributeSet, LimitsApply) {
+  SpanLimits limits;
+  limits.attribute_count = 3;
+  limits.attribute_value_length = 2;
+  Fixture f(limits);
+  {
+    auto s = f.tracer().start_span("s");
+    s.set_attributes(connection_set());
+  }
+  ASSERT_EQ(f.seen.size(), 1u);
+  const auto& d = f.seen[0].span;
+  ASSERT_EQ(d.attributes.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(d.attributes[0].value), "ht");
+  EXPECT_EQ(d.dropped_attributes_count, 1u);
+}
+
+TEST(AttributeSet, ArraysAndInvalidUtf8AreSetLikeAnyAttribute) {
+  Fixture f;
+  const AttributeSet set({{"list", AttributeValue(std::vector<std::int64_t>{1, 2})},
+                          {"bad", attr(std::string_view("a\xFFz"))},
+                          {"n", attr(std::int64_t{7})}});
+  {
+    auto s = f.tracer().start_span("s");
+    s.set_attributes(set);
+  }
+  ASSERT_EQ(f.seen.size(), 1u);
+  const auto& a = f.seen[0].span.attributes;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(a[0].value), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(std::get<std::string>(a[1].value), "a\xFFz");  // the encoder substitutes later
+  EXPECT_EQ(std::get<std::int64_t>(a[2].value), 7);
+}
+
+TEST(AttributeSet, UnpackedProvidersAndNonRecordingSpans) {
+  auto shared = std::make_shared<testing::RecordingExporter::Shared>();
+  TracerProviderOptions o;
+  o.resource = std::make_shared<const Resource>();
+  o.processors.push_back(
+      std::make_unique<SimpleSpanProcessor>(std::make_unique<testing::RecordingExporter>(shared)));
+  TracerProvider provider(std::move(o));
+  {
+    auto s = provider.get_tracer("t").start_span("s");
+    s.set_attributes(connection_set());
+  }
+  ASSERT_EQ(shared->spans.size(), 1u);
+  expect_connection_attributes(shared->spans[0].attributes, 0);
+  Span idle;  // not recording: nothing happens
+  idle.set_attributes(connection_set());
+  EXPECT_FALSE(idle.is_recording());
+}
+
 }  // namespace
 }  // namespace spanline::telemetry

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,31 @@ namespace spanline::telemetry {
 namespace detail {
 struct ProviderState;
 }
+
+// Attributes prepared once for many spans: a server's connection gives
+// every request's span the same client address, server address and
+// protocol. Keys are unique (a later value for a key replaces the earlier
+// one, in its place). Span::set_attributes adds them all; when the span
+// packs its attributes and none of these is set yet, that is one copy of
+// bytes encoded here.
+class AttributeSet {
+ public:
+  AttributeSet() = default;
+  explicit AttributeSet(std::vector<Attribute> attributes);
+
+  const std::vector<Attribute>& attributes() const noexcept { return attributes_; }
+  bool empty() const noexcept { return attributes_.empty(); }
+
+ private:
+  friend class Span;
+  std::vector<Attribute> attributes_;
+  // The OTLP encoding (Span.attributes fields) when every attribute is a
+  // string, bool, int or double with valid UTF-8; else empty and unused.
+  std::string packed_;
+  bool packable_ = false;
+  std::uint64_t key_bits_ = 0;    // as SpanData::PackedAttributes::key_bits
+  std::size_t longest_text_ = 0;  // the longest string value, for the length limit
+};
 
 class Span {
  public:
@@ -67,6 +93,8 @@ class Span {
     else
       set_attribute(key, attr(std::forward<T>(value)));
   }
+  // Sets each attribute of `set` (as set_attribute does, limits included).
+  void set_attributes(const AttributeSet& set);
   void add_event(std::string_view name, std::vector<Attribute> attributes = {},
                  std::uint64_t time_unix_nano = 0);
   void add_link(const SpanContext& context, std::vector<Attribute> attributes = {});
