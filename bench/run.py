@@ -130,7 +130,7 @@ def wrk(core, url, script, seconds=5, connections=64):
     return r
 
 
-def http_services(build, figures, server_core, load_core, rounds=3):
+def http_services(build, figures, server_core, load_core, rounds=5):
     """Servers on one core, wrk (and the OTLP sink) on the other. The ceiling,
     the traced and the untraced worker are measured in turn, `rounds` times,
     and each figure is the median of its rounds: on a shared machine the

@@ -29,11 +29,14 @@ class OutBuffer {
   // Appends to `out`.
   explicit OutBuffer(std::string& out)
       : out_(out), start_(out.size()), pos_(start_), exceptions_(std::uncaught_exceptions()) {}
-  // Writes from the start of `scratch`, whose size and content are room to
-  // write over: its size only grows (the bytes written are [0, pos())), so a
-  // reused scratch string is never zero-filled again.
+  // Writes from `start` of `scratch`, whose size and content from there on
+  // are room to write over: its size only grows (the bytes written are
+  // [start, pos())), so a reused scratch string is never zero-filled again.
   struct Scratch {};
-  OutBuffer(std::string& scratch, Scratch) : out_(scratch), start_(0), pos_(0), exceptions_(-1) {}
+  OutBuffer(std::string& scratch, std::size_t start, Scratch)
+      : out_(scratch), start_(start), pos_(start), exceptions_(-1) {
+    if (out_.size() < start_) out_.resize(start_);
+  }
   OutBuffer(const OutBuffer&) = delete;
   OutBuffer& operator=(const OutBuffer&) = delete;
   ~OutBuffer() {
@@ -108,7 +111,7 @@ using detail::sanitize_utf8;
 using detail::utf8_sequence_length;
 
 // encode_otlp_proto_encoded writing at the start of `scratch` (as
-// SpanEncoder::encode_scratch does); returns the request's size.
+// SpanEncoder::encode_at does at offset 0); returns the request's size.
 std::size_t encode_otlp_proto_encoded_scratch(std::string_view bytes,
                                               std::span<const EncodedSpan> spans,
                                               std::string& scratch);

@@ -44,8 +44,9 @@ using wire::write_varint;
 class ProtoEncoder {
  public:
   explicit ProtoEncoder(std::string& out) : b_(out) {}
-  ProtoEncoder(std::string& scratch, OutBuffer::Scratch tag) : b_(scratch, tag) {}
-  std::size_t written() const noexcept { return b_.pos(); }
+  ProtoEncoder(std::string& scratch, std::size_t start, OutBuffer::Scratch tag)
+      : b_(scratch, start, tag), start_(start) {}
+  std::size_t written() const noexcept { return b_.pos() - start_; }
 
   void reserve(std::size_t n) { b_.reserve(n); }
 
@@ -303,6 +304,7 @@ class ProtoEncoder {
 
  private:
   OutBuffer b_;
+  std::size_t start_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -416,8 +418,9 @@ void encode_otlp_proto_span(const SpanData& span, std::string& out) {
   ProtoEncoder(out).span(span);
 }
 
-std::size_t encode_otlp_proto_span_scratch(const SpanData& span, std::string& scratch) {
-  ProtoEncoder encoder(scratch, OutBuffer::Scratch{});
+std::size_t encode_otlp_proto_span_at(const SpanData& span, std::string& buffer,
+                                      std::size_t offset) {
+  ProtoEncoder encoder(buffer, offset, OutBuffer::Scratch{});
   encoder.span(span);
   return encoder.written();
 }
@@ -457,7 +460,8 @@ void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSp
 std::size_t otlp_detail::encode_otlp_proto_encoded_scratch(std::string_view bytes,
                                                            std::span<const EncodedSpan> spans,
                                                            std::string& scratch) {
-  return encode_encoded(bytes, spans, [&] { return ProtoEncoder(scratch, OutBuffer::Scratch{}); });
+  return encode_encoded(bytes, spans,
+                        [&] { return ProtoEncoder(scratch, 0, OutBuffer::Scratch{}); });
 }
 
 const SpanEncoder& otlp_proto_span_encoder() noexcept {
@@ -466,8 +470,9 @@ const SpanEncoder& otlp_proto_span_encoder() noexcept {
     void encode(const SpanData& span, std::string& out) const override {
       encode_otlp_proto_span(span, out);
     }
-    std::size_t encode_scratch(const SpanData& span, std::string& scratch) const override {
-      return encode_otlp_proto_span_scratch(span, scratch);
+    std::size_t encode_at(const SpanData& span, std::string& buffer,
+                          std::size_t offset) const override {
+      return encode_otlp_proto_span_at(span, buffer, offset);
     }
     bool reads_packed_attributes() const noexcept override { return true; }
   };

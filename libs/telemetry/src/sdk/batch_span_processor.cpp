@@ -63,11 +63,16 @@ struct BatchSpanProcessor::State {
       queue.reserve(o.max_queue_size);
   }
 
+  // Encoded spans: their bytes are bytes[0, used), one after another; the
+  // rest of `bytes` is room to encode into (SpanEncoder::encode_at), so the
+  // buffer is never zero-filled again once grown.
   struct Encoded {
     std::string bytes;
+    std::size_t used = 0;
     std::vector<EncodedSpan> spans;
     void swap(Encoded& other) noexcept {
       bytes.swap(other.bytes);
+      std::swap(used, other.used);
       spans.swap(other.spans);
     }
   };
@@ -154,11 +159,9 @@ void BatchSpanProcessor::State::export_all(Encoded& batch) noexcept {
         len, [&](Deadline deadline) { exporter->export_encoded(chunk_bytes, chunk, deadline); });
   }
   batch.spans.clear();
+  batch.used = 0;
   // Keep the buffer for the next pass unless a burst made it huge.
-  if (batch.bytes.capacity() > kKeptEncodedBytes)
-    std::string().swap(batch.bytes);
-  else
-    batch.bytes.clear();
+  if (batch.bytes.capacity() > kKeptEncodedBytes) std::string().swap(batch.bytes);
 }
 
 void BatchSpanProcessor::State::run() noexcept {
@@ -256,48 +259,35 @@ bool BatchSpanProcessor::reads_packed_attributes() const noexcept {
 
 void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;
-  // Reused by every span this thread ends; the encoding, its first `size`
-  // bytes, is copied out.
-  thread_local std::string scratch;
-  EncodedSpan item;
-  bool encoded = true;
-  std::size_t size = 0;
-  try {
-    size = s.encoder->encode_scratch(*span, scratch);
-    if (size > std::numeric_limits<std::uint32_t>::max())
-      throw std::length_error("span encoding over 4 GiB");
-    item.resource = std::move(span->resource);
-    item.scope = std::move(span->scope);
-    item.size = static_cast<std::uint32_t>(size);
-  } catch (...) {
-    encoded = false;
-  }
-  detail::SpanDataPool::instance().recycle(std::move(span));
-  if (!encoded) {
-    s.drop(1, "cannot encode a span");
-    return;
-  }
   bool wake = false;
-  bool queued = false;
+  const char* dropped = nullptr;
   {
+    // Encoded straight into the queue's bytes: the span is read once, while
+    // it is still in this core's cache, and its bytes are written once.
     std::lock_guard lock(s.mu);
-    if (s.encoded.spans.size() + s.in_flight < s.options.max_queue_size) {
-      const std::size_t bytes_before = s.encoded.bytes.size();
+    State::Encoded& q = s.encoded;
+    if (q.spans.size() + s.in_flight >= s.options.max_queue_size) {
+      dropped = "batch span processor queue is full (OTEL_BSP_MAX_QUEUE_SIZE)";
+    } else {
       try {
-        s.encoded.bytes.append(scratch.data(), size);
-        s.encoded.spans.push_back(std::move(item));
-        queued = true;
-        wake = s.encoded.spans.size() == s.options.max_export_batch_size;
+        const std::size_t size = s.encoder->encode_at(*span, q.bytes, q.used);
+        if (size > std::numeric_limits<std::uint32_t>::max())
+          throw std::length_error("span encoding over 4 GiB");
+        q.spans.push_back(
+            {std::move(span->resource), std::move(span->scope), static_cast<std::uint32_t>(size)});
+        q.used += size;
+        wake = q.spans.size() == s.options.max_export_batch_size;
       } catch (...) {
-        // Out of memory: dropped below, like a full queue.
-        s.encoded.bytes.resize(bytes_before);
+        // Out of memory: the bytes past `used` do not count.
+        dropped = "cannot encode a span";
       }
     }
   }
+  detail::SpanDataPool::instance().recycle(std::move(span));
   if (wake) {
     s.wake_worker.notify_one();
-  } else if (!queued) {
-    s.drop(1, "batch span processor queue is full (OTEL_BSP_MAX_QUEUE_SIZE)");
+  } else if (dropped != nullptr) {
+    s.drop(1, dropped);
   }
 }
 

@@ -238,10 +238,14 @@ TEST(OtlpProtoEncoder, ScratchEncodingWritesTheSameBytesOverWhateverWasThere) {
     for (const auto& span : m.batch) {
       std::string appended = "prefix";
       encode_otlp_proto_span(*span, appended);
-      const std::size_t n = encode_otlp_proto_span_scratch(*span, scratch);
+      const std::size_t n = encode_otlp_proto_span_at(*span, scratch, 0);
       ASSERT_GE(scratch.size(), n);
       EXPECT_EQ(scratch.substr(0, n), appended.substr(6)) << dirt;
-      EXPECT_EQ(otlp_proto_span_encoder().encode_scratch(*span, scratch), n);
+      EXPECT_EQ(otlp_proto_span_encoder().encode_at(*span, scratch, 0), n);
+      // At an offset, the bytes before it stay.
+      std::string at = "keep" + std::string(dirt, '\xEE');
+      ASSERT_EQ(otlp_proto_span_encoder().encode_at(*span, at, 4), n);
+      EXPECT_EQ(at.substr(0, 4 + n), "keep" + appended.substr(6));
       bytes.append(scratch, 0, n);
       spans.push_back({span->resource, span->scope, static_cast<std::uint32_t>(n)});
     }

@@ -23,9 +23,10 @@ void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::st
 // bytes as encode_otlp_proto. encode_otlp_proto_encoded throws
 // std::invalid_argument when the sizes in `spans` do not add up to `bytes`.
 void encode_otlp_proto_span(const SpanData& span, std::string& out);
-// The same bytes written at the start of `scratch` (see
-// SpanEncoder::encode_scratch); returns how many.
-std::size_t encode_otlp_proto_span_scratch(const SpanData& span, std::string& scratch);
+// The same bytes written at `offset` of `buffer` (see
+// SpanEncoder::encode_at); returns how many.
+std::size_t encode_otlp_proto_span_at(const SpanData& span, std::string& buffer,
+                                      std::size_t offset);
 void encode_otlp_proto_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
                                std::string& out);
 // The SpanEncoder for encode_otlp_proto_span (it reads packed attributes):

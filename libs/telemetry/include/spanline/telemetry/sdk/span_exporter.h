@@ -27,14 +27,17 @@ class SpanEncoder {
   virtual ~SpanEncoder() = default;
   // Appends the encoding of `span` to `out`; may throw (bad_alloc).
   virtual void encode(const SpanData& span, std::string& out) const = 0;
-  // Writes the encoding at the start of `scratch` and returns its size.
-  // The size and content of `scratch` on entry are room to write over, and
-  // past the returned size on return are unspecified: a thread reusing one
-  // scratch string never pays to zero-fill it again.
-  virtual std::size_t encode_scratch(const SpanData& span, std::string& scratch) const {
-    scratch.clear();
-    encode(span, scratch);
-    return scratch.size();
+  // Writes the encoding at `offset` of `buffer` and returns its size.
+  // Bytes before `offset` are kept; the size and content of `buffer` from
+  // `offset` on are room to write over on entry, and unspecified past the
+  // encoding on return (its size may exceed it): a buffer reused this way is
+  // never zero-filled again. On an exception, the bytes before `offset` are
+  // intact.
+  virtual std::size_t encode_at(const SpanData& span, std::string& buffer,
+                                std::size_t offset) const {
+    buffer.resize(offset);
+    encode(span, buffer);
+    return buffer.size() - offset;
   }
   // Whether encode() reads SpanData::packed_attributes; if not, spans reach
   // it unpacked.
