@@ -41,6 +41,7 @@ def sdk_micro(build, figures, sdk_core, _other):
         ("sdk.spec_recorded_spans_per_s", b["BM_SpecRecordedSpan"]["items_per_second"], "spans/s"),
         ("sdk.span_min_ns", ns(b["BM_SpanMinimal"]), "ns"),
         ("sdk.http_server_span_encoded_ns", ns(b["BM_HttpServerSpanEncoded"]), "ns"),
+        ("sdk.http_server_span_connection_set_ns", ns(b["BM_HttpServerSpanConnectionSet"]), "ns"),
         ("sdk.span_unsampled_ns", ns(b["BM_SpanUnsampled"]), "ns"),
         ("sdk.span_disabled_ns", ns(b["BM_SpanDisabledSdk"]), "ns"),
         ("sdk.traceparent_roundtrip_ns", ns(b["BM_TraceparentRoundTrip"]), "ns"),

@@ -3,6 +3,7 @@
 // checks. Private to spanline_otlp.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -66,10 +67,15 @@ class OutBuffer {
 
  private:
   [[gnu::noinline]] void grow(std::size_t n) {
-    std::size_t want = pos_ + n;
-    std::size_t doubled = out_.size() * 2;
-    out_.resize(want > doubled ? want : (doubled < 256 ? 256 : doubled));
+    const std::size_t want = pos_ + n;
+    if (want > out_.capacity()) out_.reserve(std::max({want, 2 * out_.capacity(), kMinSize}));
+    // Zero-fills a little past what is needed, not the whole reserve: pages
+    // of a large buffer (a full span queue) stay untouched, so not resident,
+    // until spans are written into them.
+    out_.resize(std::min(out_.capacity(), std::max(want, pos_ + kSlack)));
   }
+  static constexpr std::size_t kMinSize = 256;
+  static constexpr std::size_t kSlack = 4096;
 
   std::string& out_;
   const std::size_t start_;
