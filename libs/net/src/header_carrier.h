@@ -2,6 +2,7 @@
 // and injecting trace context.
 #pragma once
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <optional>
 #include <string_view>
@@ -60,27 +61,17 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
   }
   // The first value of a header.
   std::optional<std::string_view> first(std::string_view name) const noexcept {
-    if (!complete_) {
-      auto it = fields_.find(boost::beast::string_view(name.data(), name.size()));
-      if (it == fields_.end()) return std::nullopt;
-      return std::string_view(it->value().data(), it->value().size());
-    }
+    if (!complete_) return FieldsGetter(fields_).get(name);
     for (std::size_t i = 0; i < size_; ++i)
       if (same_name(fields_seen_[i].name(), name)) return fields_seen_[i].value();
     return std::nullopt;
   }
 
  private:
-  // ASCII case-insensitive, as header names are.
+  // Case-insensitive, as header names are.
   static bool same_name(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-  }
-  static char lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                                 boost::beast::string_view(b.data(), b.size()));
   }
 
   // Trivial, so the array is not initialised before it is filled.

@@ -144,7 +144,7 @@ void ServerSpan::finish(int status, http::fields& response_headers) noexcept {
       // As set(), without Beast hashing the name to look for a known field
       // it is not: a handler's own traceresponse goes, ours goes in.
       constexpr boost::beast::string_view kName("traceresponse");
-      if (response_headers.find(kName) != response_headers.end()) response_headers.erase(kName);
+      response_headers.erase(kName);
       response_headers.insert(http::field::unknown, kName,
                               boost::beast::string_view(value, sizeof value));
     }

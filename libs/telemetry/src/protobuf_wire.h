@@ -1,5 +1,5 @@
-// Protobuf wire-format writing shared by the OTLP encoder and the SDK's
-// packed span attributes (https://protobuf.dev/programming-guides/encoding/).
+// Protobuf wire-format writing and reading shared by the OTLP encoder and
+// the SDK's packed span attributes (https://protobuf.dev/programming-guides/encoding/).
 // Private to the telemetry libraries.
 #pragma once
 
@@ -7,9 +7,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
+#include "spanline/telemetry/api/attribute.h"
+#include "utf8.h"
+
 namespace spanline::telemetry::wire {
+
+enum WireType : std::uint32_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
 
 // ceil(bits / 7) as (bits * 9 + 64) / 64, exact for 1 to 64 bits: a multiply
 // by 9 and a shift instead of a division on this, the encoders' hottest helper.
@@ -128,6 +141,108 @@ struct ScalarKeyValue {
     }
   }
   char* write(char* p, std::uint32_t field) const noexcept { return write(p, field, sizes()); }
+};
+
+// The ScalarKeyValue of an attribute whose value is a string, bool, int64 or
+// double and whose key and text are valid UTF-8; nullopt for the rest (arrays,
+// text to sanitize). It views `a`.
+inline std::optional<ScalarKeyValue> scalar_key_value(const Attribute& a) noexcept {
+  ScalarKeyValue kv{a.key, {}, static_cast<std::uint8_t>(a.value.index()), 0};
+  if (const auto* text = std::get_if<std::string>(&a.value)) {
+    if (!detail::is_valid_utf8(*text)) return std::nullopt;
+    kv.text = *text;
+  } else if (const auto* b = std::get_if<bool>(&a.value)) {
+    kv.scalar = *b ? 1 : 0;
+  } else if (const auto* i = std::get_if<std::int64_t>(&a.value)) {
+    kv.scalar = static_cast<std::uint64_t>(*i);
+  } else if (const auto* d = std::get_if<double>(&a.value)) {
+    kv.scalar = std::bit_cast<std::uint64_t>(*d);
+  } else {
+    return std::nullopt;
+  }
+  if (!detail::is_valid_utf8(kv.key)) return std::nullopt;
+  return kv;
+}
+
+// Reads untrusted protobuf bytes; every accessor returns false on truncated
+// or malformed input and never reads past the end.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view bytes)
+      : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
+
+  bool done() const noexcept { return p_ == end_; }
+
+  bool varint(std::uint64_t& v) noexcept {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      // The tenth byte may only carry bit 63.
+      if (shift == 63 && b > 1) return false;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool tag(std::uint32_t& field, WireType& type) noexcept {
+    std::uint64_t t;
+    if (!varint(t) || t > 0xffffffffu) return false;
+    field = static_cast<std::uint32_t>(t >> 3);
+    type = static_cast<WireType>(t & 7);
+    return field != 0;
+  }
+  bool fixed64(std::uint64_t& v) noexcept {
+    if (end_ - p_ < 8) return false;
+    v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
+    p_ += 8;
+    return true;
+  }
+  bool bytes(std::string_view& out) noexcept {
+    std::uint64_t n;
+    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+    out = {reinterpret_cast<const char*>(p_), static_cast<std::size_t>(n)};
+    p_ += n;
+    return true;
+  }
+  // Skips the value of a field we do not know, including (deprecated)
+  // groups, whose end tag must match the start.
+  bool skip(std::uint32_t field, WireType type, int depth = 0) noexcept {
+    std::uint64_t v;
+    std::string_view s;
+    switch (type) {
+      case kVarint:
+        return varint(v);
+      case kFixed64:
+        return advance(8);
+      case kFixed32:
+        return advance(4);
+      case kLen:
+        return bytes(s);
+      case kStartGroup: {
+        if (depth >= 32) return false;
+        for (;;) {
+          std::uint32_t f;
+          WireType t;
+          if (!tag(f, t)) return false;
+          if (t == kEndGroup) return f == field;
+          if (!skip(f, t, depth + 1)) return false;
+        }
+      }
+      default:
+        return false;  // stray end-group or reserved wire types 6, 7
+    }
+  }
+
+ private:
+  bool advance(std::size_t n) noexcept {
+    if (static_cast<std::size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
 };
 
 }  // namespace spanline::telemetry::wire

@@ -18,14 +18,11 @@ namespace {
 
 using otlp_detail::OutBuffer;
 
-enum WireType : std::uint32_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLen = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5
-};
+using wire::kFixed32;
+using wire::kFixed64;
+using wire::kLen;
+using wire::kVarint;
+using wire::WireType;
 
 constexpr std::uint32_t tag(std::uint32_t field, WireType type) {
   return field << 3 | type;
@@ -209,30 +206,13 @@ class ProtoEncoder {
   // scalar value) in one step, every length known up front. False, having
   // written nothing, for the rest (arrays, text to sanitize).
   bool scalar_key_value(std::uint32_t field, const Attribute& a) {
-    wire::ScalarKeyValue kv{a.key, {}, static_cast<std::uint8_t>(a.value.index()), 0};
-    switch (kv.type) {
-      case 0:
-        kv.text = *std::get_if<std::string>(&a.value);
-        if (!otlp_detail::is_valid_utf8(kv.text)) return false;
-        break;
-      case 1:
-        kv.scalar = *std::get_if<bool>(&a.value);
-        break;
-      case 2:
-        kv.scalar = static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&a.value));
-        break;
-      case 3:
-        kv.scalar = std::bit_cast<std::uint64_t>(*std::get_if<double>(&a.value));
-        break;
-      default:
-        return false;
-    }
-    if (!otlp_detail::is_valid_utf8(kv.key)) return false;
-    const wire::ScalarKeyValue::Sizes sizes = kv.sizes();
+    const std::optional<wire::ScalarKeyValue> kv = wire::scalar_key_value(a);
+    if (!kv) return false;
+    const wire::ScalarKeyValue::Sizes sizes = kv->sizes();
     b_.reserve(sizes.field);
     // Written through a local cursor: stores through char* may alias the
     // buffer's own fields, which would otherwise be reloaded after each byte.
-    kv.write(b_.at(b_.pos()), field, sizes);
+    kv->write(b_.at(b_.pos()), field, sizes);
     b_.advance(sizes.field);
     return true;
   }
@@ -310,79 +290,7 @@ class ProtoEncoder {
 // ---------------------------------------------------------------------------
 // Response reader
 
-// Reads untrusted protobuf bytes; every accessor returns false on truncated
-// or malformed input and never reads past the end.
-class WireReader {
- public:
-  explicit WireReader(std::string_view bytes)
-      : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
-
-  bool done() const noexcept { return p_ == end_; }
-
-  bool varint(std::uint64_t& v) noexcept {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p_ == end_) return false;
-      const std::uint8_t b = *p_++;
-      // The tenth byte may only carry bit 63.
-      if (shift == 63 && b > 1) return false;
-      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return true;
-    }
-    return false;
-  }
-  bool tag(std::uint32_t& field, WireType& type) noexcept {
-    std::uint64_t t;
-    if (!varint(t) || t > 0xffffffffu) return false;
-    field = static_cast<std::uint32_t>(t >> 3);
-    type = static_cast<WireType>(t & 7);
-    return field != 0;
-  }
-  bool bytes(std::string_view& out) noexcept {
-    std::uint64_t n;
-    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
-    out = {reinterpret_cast<const char*>(p_), static_cast<std::size_t>(n)};
-    p_ += n;
-    return true;
-  }
-  // Skips the value of a field we do not know, including (deprecated)
-  // groups, whose end tag must match the start.
-  bool skip(std::uint32_t field, WireType type, int depth = 0) noexcept {
-    std::uint64_t v;
-    std::string_view s;
-    switch (type) {
-      case kVarint:
-        return varint(v);
-      case kFixed64:
-        return advance(8);
-      case kFixed32:
-        return advance(4);
-      case kLen:
-        return bytes(s);
-      case kStartGroup: {
-        if (depth >= 32) return false;
-        for (;;) {
-          std::uint32_t f;
-          WireType t;
-          if (!tag(f, t)) return false;
-          if (t == kEndGroup) return f == field;
-          if (!skip(f, t, depth + 1)) return false;
-        }
-      }
-      default:
-        return false;  // stray end-group or reserved wire types 6, 7
-    }
-  }
-
- private:
-  bool advance(std::size_t n) noexcept {
-    if (static_cast<std::size_t>(end_ - p_) < n) return false;
-    p_ += n;
-    return true;
-  }
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-};
+using wire::WireReader;
 
 bool decode_partial_success(std::string_view bytes, OtlpPartialSuccess& out) {
   WireReader r(bytes);

@@ -50,10 +50,9 @@ constexpr std::size_t kKeptEncodedBytes = 16u << 20;
 // that started after its request.
 //
 // With an exporter that has a span encoder, the queue holds encoded spans
-// instead of SpanData: on_end encodes the span on the ending thread (outside
-// the lock, into a thread-local buffer) and hands the SpanData straight back
-// to that thread's pool, while it is still in cache; under the lock it only
-// appends the bytes.
+// instead of SpanData: on_end encodes the span on the ending thread, under
+// the lock, straight into the queue's bytes, then hands the SpanData back to
+// that thread's pool while it is still in cache.
 struct BatchSpanProcessor::State {
   explicit State(std::unique_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : exporter(std::move(e)), encoder(exporter->span_encoder()), options(o) {

@@ -20,59 +20,43 @@ struct PackedView {
   std::uint64_t scalar = 0;
 };
 
-// Reads a varint at `p` (before `end`); they were written by
-// wire::write_varint, so they are well formed.
-std::uint64_t read_varint(const char*& p) noexcept {
-  std::uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<std::uint8_t>(*p++);
-    v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) return v;
-  }
-}
-
 // Calls fn(view) for each packed attribute in order, until it returns false.
+// The bytes were written by pack_attribute, so reading them cannot fail; a
+// field it does not recognise ends the walk.
 template <typename Fn>
 void for_each_packed(const SpanData::PackedAttributes& packed, Fn&& fn) {
-  const char* p = packed.bytes.data();
-  const char* const end = p + packed.bytes.size();
-  while (p < end) {
-    ++p;  // Span.attributes tag
-    const std::uint64_t size = read_varint(p);
-    const char* const next = p + size;
+  wire::WireReader span(packed.bytes.view());
+  std::uint32_t field;
+  wire::WireType type;
+  std::string_view key_value;
+  while (span.tag(field, type) && span.bytes(key_value)) {  // Span.attributes
     PackedView v;
-    if (*p == (1 << 3 | 2)) {  // KeyValue.key; absent when empty
-      ++p;
-      const std::uint64_t n = read_varint(p);
-      v.key = std::string_view(p, n);
-      p += n;
+    std::string_view any;
+    wire::WireReader kv(key_value);
+    while (kv.tag(field, type)) {
+      if (field == 1 && kv.bytes(v.key)) continue;  // KeyValue.key; absent when empty
+      if (field == 2 && kv.bytes(any)) continue;    // KeyValue.value
+      return;
     }
-    ++p;  // KeyValue.value tag
-    read_varint(p);
-    const auto tag = static_cast<std::uint8_t>(*p++);
-    switch (tag) {
-      case 1 << 3 | 2: {  // string_value
-        const std::uint64_t n = read_varint(p);
-        v.text = std::string_view(p, n);
+    wire::WireReader value(any);
+    if (!value.tag(field, type)) return;
+    bool ok = false;
+    switch (field) {
+      case 1:  // string_value
+        ok = value.bytes(v.text);
         v.type = 0;
         break;
-      }
-      case 2 << 3 | 0:  // bool_value
-        v.type = 1;
-        v.scalar = read_varint(p);
+      case 2:  // bool_value
+      case 3:  // int_value
+        ok = value.varint(v.scalar);
+        v.type = static_cast<std::uint8_t>(field - 1);
         break;
-      case 3 << 3 | 0:  // int_value
-        v.type = 2;
-        v.scalar = read_varint(p);
-        break;
-      default:  // double_value, fixed64 little-endian
+      case 4:  // double_value
+        ok = value.fixed64(v.scalar);
         v.type = 3;
-        for (int i = 0; i < 8; ++i)
-          v.scalar |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
         break;
     }
-    if (!fn(v)) return;
-    p = next;
+    if (!ok || !fn(v)) return;
   }
 }
 

@@ -160,34 +160,21 @@ AttributeSet::AttributeSet(std::vector<Attribute> attributes) {
     else
       attributes_.push_back(std::move(a));
   }
-  packable_ = true;
   for (const Attribute& a : attributes_) {
-    wire::ScalarKeyValue kv{a.key, {}, static_cast<std::uint8_t>(a.value.index()), 0};
-    if (const auto* text = std::get_if<std::string>(&a.value)) {
-      kv.text = *text;
-      longest_text_ = std::max(longest_text_, text->size());
-      packable_ = packable_ && detail::is_valid_utf8(*text);
-    } else if (const auto* b = std::get_if<bool>(&a.value)) {
-      kv.scalar = *b ? 1 : 0;
-    } else if (const auto* i = std::get_if<std::int64_t>(&a.value)) {
-      kv.scalar = static_cast<std::uint64_t>(*i);
-    } else if (const auto* d = std::get_if<double>(&a.value)) {
-      kv.scalar = std::bit_cast<std::uint64_t>(*d);
-    } else {
-      packable_ = false;  // an array
+    const std::optional<wire::ScalarKeyValue> kv = wire::scalar_key_value(a);
+    if (!kv) {  // an array or text to sanitize: set one by one
+      packed_.clear();
+      key_bits_ = 0;
+      return;
     }
-    packable_ = packable_ && detail::is_valid_utf8(a.key);
-    if (!packable_) break;
-    const wire::ScalarKeyValue::Sizes sizes = kv.sizes();
+    longest_text_ = std::max(longest_text_, kv->text.size());
+    const wire::ScalarKeyValue::Sizes sizes = kv->sizes();
     const std::size_t at = packed_.size();
     packed_.resize(at + sizes.field);
-    kv.write(packed_.data() + at, 9, sizes);  // Span.attributes
+    kv->write(packed_.data() + at, 9, sizes);  // Span.attributes
     key_bits_ |= detail::key_bit(a.key);
   }
-  if (!packable_) {
-    packed_.clear();
-    key_bits_ = 0;
-  }
+  packable_ = true;
 }
 
 void Span::set_attributes(const AttributeSet& set) {

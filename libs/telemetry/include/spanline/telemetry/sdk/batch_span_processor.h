@@ -2,9 +2,10 @@
 //
 // on_end() only appends to a bounded queue under a short mutex; one worker
 // thread exports. When the exporter has a span encoder, on_end() encodes the
-// span first, on the ending thread, and the queue holds bytes. A full queue drops the span, counts
-// it, and says so in a log line at most once per 10 s. force_flush/shutdown return by their
-// deadline whatever the exporter does.
+// span into the queue on the ending thread, and the queue holds bytes. A
+// full queue drops the span, counts it, and says so in a log line at most
+// once per 10 s. force_flush/shutdown return by their deadline whatever the
+// exporter does.
 #pragma once
 
 #include <chrono>
