@@ -5,6 +5,7 @@ import os
 import time
 
 from collector_proc import Collector, collector_yaml, otlphttp, run_collector
+from otlp_json import SERVER
 from services import Service, free_port, http
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -103,4 +104,43 @@ def test_wrong_token_is_refused_and_nothing_forwarded(bin_dir, tmp_path, otlp_si
         assert otlp_sink.requests == []
     finally:
         code, err = central.stop()
+        assert code == 0, err
+
+
+def test_route_path_and_status_attributes_arrive_typed_over_protobuf(bin_dir, tmp_path, otlp_sink):
+    # task-api exports http/protobuf, so each span's method, route, path and
+    # status went out as prepared bytes (per endpoint, per status); a route
+    # with a parameter keeps the request's own path.
+    http_port, health, metrics = free_port(), free_port(), free_port()
+    collector = Collector(bin_dir, tmp_path, "c", collector_yaml(
+        http_port, health, metrics, otlphttp(otlp_sink.endpoint, encoding="json")), health)
+    api = Service(bin_dir, "task-api", env={
+        "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{http_port}",
+        "WORKER_URL": f"http://127.0.0.1:{free_port()}", "WORKER_TIMEOUT_MS": "500"})
+    try:
+        json_type = {"Content-Type": "application/json"}
+        status, task, _ = http("POST", api.url + "/tasks", '{"text": "hello"}', json_type)
+        assert status == 201
+        for target, want in ((f"/tasks/{task['id']}", 200), ("/tasks/nope", 404),
+                             (f"/tasks/{task['id']}", 200), ("/tasks", 200)):
+            assert http("GET", api.url + target)[0] == want
+        spans = otlp_sink.wait_for_spans(lambda s: s.service_name == "task-api", count=6)
+        servers = sorted((s for s in spans if s.kind == SERVER), key=lambda s: s.start_time_unix_nano)
+        got = [(s.name, s.attributes["http.request.method"], s.attributes["http.route"],
+                s.attributes["url.path"], s.attributes["http.response.status_code"])
+               for s in servers]
+        assert got == [
+            ("POST /tasks", "POST", "/tasks", "/tasks", 201),
+            ("GET /tasks/{id}", "GET", "/tasks/{id}", f"/tasks/{task['id']}", 200),
+            ("GET /tasks/{id}", "GET", "/tasks/{id}", "/tasks/nope", 404),
+            ("GET /tasks/{id}", "GET", "/tasks/{id}", f"/tasks/{task['id']}", 200),
+            ("GET /tasks", "GET", "/tasks", "/tasks", 200),
+        ]
+        for s in servers:
+            assert s.attributes["url.scheme"] == "http"
+            assert s.attributes["client.address"] == "127.0.0.1"
+    finally:
+        assert api.stop()[0] == 0
+        code, err = collector.stop()
         assert code == 0, err

@@ -2,8 +2,11 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <typeinfo>
 
@@ -25,6 +28,25 @@ std::string_view protocol_version(unsigned version) {
     default:
       return version == 20 ? "2" : "1.1";
   }
+}
+
+// http.response.status_code as a prepared set, so that the span copies its
+// bytes. Each thread keeps the last set built for each of 16 slots (status
+// modulo 16): 200, 201, 204, 400, 404 and 500 each have their own.
+const telemetry::AttributeSet& status_code_set(int status) {
+  struct Slot {
+    int status = -1;
+    telemetry::AttributeSet set;
+  };
+  thread_local std::array<Slot, 16> slots;
+  Slot& slot = slots[static_cast<unsigned>(status) % slots.size()];
+  if (slot.status != status) {
+    slot.status = -1;  // if building throws, the slot is empty rather than wrong
+    slot.set = telemetry::AttributeSet(
+        {{"http.response.status_code", telemetry::attr(std::int64_t{status})}});
+    slot.status = status;
+  }
+  return slot.set;
 }
 
 std::string_view status_text(int status, char (&buf)[8]) {
@@ -54,6 +76,33 @@ std::pair<std::string_view, std::uint16_t> split_host_port(std::string_view host
   return {name, value};
 }
 
+EndpointAttributeTable::EndpointAttributeTable(const Router& router) {
+  for (const Router::Route& route : router.routes()) {
+    for (const Router::Endpoint& endpoint : route.endpoints) {
+      if (endpoint.method == Method::kOther) continue;
+      const std::string_view method = to_string(endpoint.method);
+      EndpointAttributes a;
+      a.route = telemetry::AttributeSet({{"http.request.method", telemetry::attr(method)},
+                                         {"http.route", telemetry::attr(route.pattern)}});
+      a.route_and_path = telemetry::AttributeSet({{"http.request.method", telemetry::attr(method)},
+                                                  {"url.path", telemetry::attr(route.pattern)},
+                                                  {"http.route", telemetry::attr(route.pattern)}});
+      entries_.emplace_back(&endpoint, std::move(a));
+    }
+  }
+  std::sort(entries_.begin(), entries_.end(), [](const auto& x, const auto& y) {
+    return std::less<const Router::Endpoint*>()(x.first, y.first);
+  });
+}
+
+const EndpointAttributes* EndpointAttributeTable::find(
+    const Router::Endpoint* endpoint) const noexcept {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), endpoint, [](const auto& x, auto e) {
+    return std::less<const Router::Endpoint*>()(x.first, e);
+  });
+  return it != entries_.end() && it->first == endpoint ? &it->second : nullptr;
+}
+
 std::string exception_type_name(const std::exception& error) {
   const char* mangled = typeid(error).name();
   int status = 0;
@@ -63,7 +112,8 @@ std::string exception_type_name(const std::exception& error) {
 }
 
 void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, Request& request,
-                       std::string_view span_name, ConnectionAttributes& connection) {
+                       std::string_view span_name, ConnectionAttributes& connection,
+                       const EndpointAttributes* endpoint) {
   telemetry::Context& context = RequestAccess::context(request);
   const HeaderSnapshot fields(headers);
   context = telemetry::global_propagator().extract(fields, context);
@@ -95,13 +145,20 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
   }
   span_.set_attributes(connection.set);
 
-  const Method method = request.method();
-  span_.set_attribute("http.request.method", to_string(method));
-  if (method == Method::kOther)
-    span_.set_attribute("http.request.method_original", request.method_name());
-  span_.set_attribute("url.path", request.path());
+  if (endpoint != nullptr && request.path() == request.route()) {
+    span_.set_attributes(endpoint->route_and_path);
+  } else if (endpoint != nullptr) {
+    span_.set_attributes(endpoint->route);
+    span_.set_attribute("url.path", request.path());
+  } else {
+    const Method method = request.method();
+    span_.set_attribute("http.request.method", to_string(method));
+    if (method == Method::kOther)
+      span_.set_attribute("http.request.method_original", request.method_name());
+    span_.set_attribute("url.path", request.path());
+    if (!request.route().empty()) span_.set_attribute("http.route", request.route());
+  }
   if (!request.query().empty()) span_.set_attribute("url.query", request.query());
-  if (!request.route().empty()) span_.set_attribute("http.route", request.route());
   if (auto agent = fields.first("user-agent")) span_.set_attribute("user_agent.original", *agent);
 }
 
@@ -123,10 +180,11 @@ void ServerSpan::record_exception(const std::exception* error) noexcept {
   }
 }
 
-void ServerSpan::finish(int status, http::fields& response_headers) noexcept {
+void ServerSpan::finish(int status, http::fields& response_headers,
+                        bool handler_set_traceresponse) noexcept {
   if (!started_) return;
   try {
-    span_.set_attribute("http.response.status_code", static_cast<std::int64_t>(status));
+    span_.set_attributes(status_code_set(status));
     if (status >= 500) {
       char buf[8];
       // An exception already set both, with its own message.
@@ -144,7 +202,7 @@ void ServerSpan::finish(int status, http::fields& response_headers) noexcept {
       // As set(), without Beast hashing the name to look for a known field
       // it is not: a handler's own traceresponse goes, ours goes in.
       constexpr boost::beast::string_view kName("traceresponse");
-      response_headers.erase(kName);
+      if (handler_set_traceresponse) response_headers.erase(kName);
       response_headers.insert(http::field::unknown, kName,
                               boost::beast::string_view(value, sizeof value));
     }

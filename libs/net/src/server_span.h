@@ -9,8 +9,11 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "spanline/net/request.h"
+#include "spanline/net/router.h"
 #include "spanline/telemetry/sdk/tracer.h"
 
 namespace spanline::net::detail {
@@ -26,22 +29,48 @@ struct ConnectionAttributes {
   bool built = false;
 };
 
+// What the spans of one endpoint share, prepared once per server:
+// http.request.method and http.route, and the same with url.path for a
+// request whose path is the route's template itself (a route without
+// parameters, the common case).
+struct EndpointAttributes {
+  telemetry::AttributeSet route;
+  telemetry::AttributeSet route_and_path;
+};
+
+// The EndpointAttributes of every endpoint of a router, found by address.
+// The router must outlive the table and not change.
+class EndpointAttributeTable {
+ public:
+  explicit EndpointAttributeTable(const Router& router);
+  // Null for an endpoint of another router, or one whose method is not a
+  // standard one (its span carries http.request.method_original too).
+  const EndpointAttributes* find(const Router::Endpoint* endpoint) const noexcept;
+
+ private:
+  std::vector<std::pair<const Router::Endpoint*, EndpointAttributes>> entries_;  // by address
+};
+
 class ServerSpan {
  public:
   // Extracts the incoming context (global propagator) into `request`. With a
   // tracer, starts the span under it and makes the span the request's
   // context. `request` must have its message, client and route set;
   // `span_name` must outlive the call only.
-  // `connection` is the connection's shared attributes, kept between calls.
+  // `connection` is the connection's shared attributes, kept between calls;
+  // `endpoint` those of the matched endpoint (null when none matched).
   void start(telemetry::Tracer* tracer, const boost::beast::http::fields& headers, Request& request,
-             std::string_view span_name, ConnectionAttributes& connection);
+             std::string_view span_name, ConnectionAttributes& connection,
+             const EndpointAttributes* endpoint);
 
   // An exception escaped the handler: exception event, error.type, ERROR.
   void record_exception(const std::exception* error) noexcept;
 
   // Response status attributes and span status (ERROR for 5xx); adds the
-  // traceresponse header when this server started a span of its own.
-  void finish(int status, boost::beast::http::fields& response_headers) noexcept;
+  // traceresponse header when this server started a span of its own,
+  // replacing one the handler set (`handler_set_traceresponse`).
+  void finish(int status, boost::beast::http::fields& response_headers,
+              bool handler_set_traceresponse) noexcept;
 
   void end() noexcept { span_.end(); }
 

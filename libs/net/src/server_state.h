@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "server_span.h"
 #include "spanline/net/server.h"
 #include "tracer_cache.h"
 
@@ -26,10 +27,12 @@ struct Worker {
 };
 
 struct ServerState {
-  ServerState(Router r, ServerOptions o) : router(std::move(r)), options(std::move(o)) {}
+  ServerState(Router r, ServerOptions o)
+      : router(std::move(r)), options(std::move(o)), endpoint_attributes(router) {}
 
   const Router router;
   const ServerOptions options;
+  const EndpointAttributeTable endpoint_attributes;  // of `router`
   TracerCache tracer;
 
   std::atomic<bool> stopping{false};

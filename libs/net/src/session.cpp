@@ -279,7 +279,7 @@ asio::awaitable<bool> Session::serve_request() {
   if (state_.options.instrument) {
     const bool record = match.endpoint == nullptr || match.endpoint->instrumented;
     span.start(record ? &state_.tracer.get() : nullptr, msg, request, span_name(match, method),
-               span_attributes_);
+               span_attributes_, state_.endpoint_attributes.find(match.endpoint));
   }
 
   Response response;
@@ -306,10 +306,13 @@ asio::awaitable<bool> Session::serve_request() {
   }
 
   const int status = response.status;
+  const bool handler_set_traceresponse =
+      std::any_of(response.headers.begin(), response.headers.end(),
+                  [](const auto& h) { return beast::iequals(h.first, "traceresponse"); });
   const bool keep_alive = msg.keep_alive() && !state_.stopping.load(std::memory_order_acquire);
   BeastResponse out =
       to_beast(std::move(response), msg.version(), keep_alive, method == Method::kHead);
-  span.finish(status, out);
+  span.finish(status, out, handler_set_traceresponse);
   deadline_->expires_after(state_.options.write_timeout);
   auto [ec, n] = co_await http::async_write(socket_, out, kNoThrow);
   span.end();

@@ -73,6 +73,32 @@ TEST(ServerSpans, NameKindAndSemanticConventionAttributes) {
   EXPECT_EQ(s.scope->name, "spanline.net");
 }
 
+TEST(ServerSpans, EachSpanHasItsOwnStatusCodeAndPath) {
+  // Status codes are prepared per thread in slots of status % 16: 200, 216
+  // and 232 share one, 201 has another.
+  SpanRecorder recorder;
+  Router router;
+  router.get("/status/{code}", [](Request& req) {
+    return Response::text(std::stoi(std::string(req.param("code"))), "");
+  });
+  router.get("/plain", [](Request&) { return Response::text(200, "ok"); });
+  TestServer server(std::move(router));
+  const std::vector<std::string> codes = {"200", "216", "200", "201", "232", "216", "200"};
+  for (const auto& code : codes) ASSERT_EQ(get(server.port(), "/status/" + code), code);
+  ASSERT_EQ(get(server.port(), "/plain"), "200");
+  ASSERT_TRUE(recorder.wait_for(codes.size() + 1));
+  const auto spans = recorder.spans();
+  ASSERT_EQ(spans.size(), codes.size() + 1);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    EXPECT_EQ(attribute(spans[i], "http.response.status_code"), codes[i]);
+    EXPECT_EQ(attribute(spans[i], "url.path"), "/status/" + codes[i]);
+    EXPECT_EQ(attribute(spans[i], "http.route"), "/status/{code}");
+    EXPECT_EQ(attribute(spans[i], "http.request.method"), "GET");
+  }
+  EXPECT_EQ(attribute(spans.back(), "url.path"), "/plain");
+  EXPECT_EQ(attribute(spans.back(), "http.route"), "/plain");
+}
+
 TEST(ServerSpans, UnmatchedRouteIsNamedByMethodOnly) {
   SpanRecorder recorder;
   TestServer server(traced_router());
