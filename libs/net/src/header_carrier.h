@@ -4,6 +4,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/fields.hpp>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -47,6 +48,10 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
       }
       const auto n = f.name_string();
       const auto v = f.value();
+      // Beast knows these two by number already: no name compare later.
+      if (f.name() == boost::beast::http::field::host && host_ == kNone) host_ = size_;
+      if (f.name() == boost::beast::http::field::user_agent && user_agent_ == kNone)
+        user_agent_ = size_;
       fields_seen_[size_++] = {n.data(), n.size(), v.data(), v.size()};
     }
   }
@@ -59,15 +64,21 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
       if (same_name(fields_seen_[i].name(), name)) values.push_back(fields_seen_[i].value());
     return values;
   }
-  // The first value of a header.
-  std::optional<std::string_view> first(std::string_view name) const noexcept {
-    if (!complete_) return FieldsGetter(fields_).get(name);
-    for (std::size_t i = 0; i < size_; ++i)
-      if (same_name(fields_seen_[i].name(), name)) return fields_seen_[i].value();
-    return std::nullopt;
+  // The first value of Host and of User-Agent.
+  std::optional<std::string_view> host() const noexcept { return known(host_, "host"); }
+  std::optional<std::string_view> user_agent() const noexcept {
+    return known(user_agent_, "user-agent");
   }
 
  private:
+  static constexpr std::uint8_t kNone = 0xff;
+
+  std::optional<std::string_view> known(std::uint8_t at, std::string_view name) const noexcept {
+    if (!complete_) return FieldsGetter(fields_).get(name);
+    if (at == kNone) return std::nullopt;
+    return fields_seen_[at].value();
+  }
+
   // Case-insensitive, as header names are.
   static bool same_name(std::string_view a, std::string_view b) noexcept {
     return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
@@ -86,7 +97,9 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
 
   const boost::beast::http::fields& fields_;
   Field fields_seen_[kMax];
-  std::size_t size_ = 0;
+  std::uint8_t size_ = 0;
+  std::uint8_t host_ = kNone;        // index into fields_seen_
+  std::uint8_t user_agent_ = kNone;  //
   bool complete_ = true;
 };
 

@@ -125,7 +125,7 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
   context = span_.context_for_children(context);
   if (!span_.is_recording()) return;
 
-  const std::optional<std::string_view> host = fields.first("host");
+  const std::optional<std::string_view> host = fields.host();
   const std::string_view host_value = host.value_or(std::string_view());
   if (!connection.built || connection.version != request.version() ||
       connection.host != host_value) {
@@ -159,7 +159,7 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
     if (!request.route().empty()) span_.set_attribute("http.route", request.route());
   }
   if (!request.query().empty()) span_.set_attribute("url.query", request.query());
-  if (auto agent = fields.first("user-agent")) span_.set_attribute("user_agent.original", *agent);
+  if (auto agent = fields.user_agent()) span_.set_attribute("user_agent.original", *agent);
 }
 
 void ServerSpan::record_exception(const std::exception* error) noexcept {

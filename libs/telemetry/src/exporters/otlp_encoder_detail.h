@@ -122,4 +122,8 @@ std::size_t encode_otlp_proto_encoded_scratch(std::string_view bytes,
                                               std::span<const EncodedSpan> spans,
                                               std::string& scratch);
 
+// encode_otlp_proto_span without its one-pass path for the common span, so
+// tests can check that both write the same bytes.
+void encode_otlp_proto_span_general(const SpanData& span, std::string& out);
+
 }  // namespace spanline::telemetry::otlp_detail

@@ -303,6 +303,62 @@ TEST(OtlpProtoEncoder, PackedAttributesEncodeLikeAttributeObjects) {
   EXPECT_TRUE(packed == objects);
 }
 
+// Spans of the common shape (only packed attributes, no trace state,
+// events, links or status message) are written in one pass; every mix of
+// their fields, and lengths across varint boundaries, gives the bytes of
+// the general path. Spans just outside that shape still match.
+TEST(OtlpProtoEncoder, CommonSpansEncodeLikeTheGeneralPath) {
+  std::mt19937_64 rng(7);
+  auto pick = [&](std::uint64_t n) { return rng() % n; };
+  const std::string long_name(200, 'n');
+  for (int i = 0; i < 3000; ++i) {
+    SpanData s;
+    s.trace_id = random_trace_id();
+    s.span_id = random_span_id();
+    if (pick(2)) s.parent_span_id = random_span_id();
+    const std::string names[] = {"", "GET /tasks/{id}", long_name, "caf\xc3\xa9", "bad \xff"};
+    s.name = names[pick(5)];
+    s.kind = static_cast<SpanKind>(pick(6));
+    s.start_unix_nano = pick(3) ? rng() : 0;
+    s.end_unix_nano = pick(3) ? rng() : 0;
+    const std::size_t attributes = pick(4) == 0 ? 0 : pick(12);
+    for (std::size_t k = 0; k < attributes; ++k) {
+      const std::string key = "key." + std::to_string(k);
+      const std::string text(pick(3) == 0 ? 130 : pick(20), 'v');
+      ASSERT_EQ(detail::pack_attribute(s, key, text, pick(2) ? 0 : 2, rng(), 128),
+                detail::PackResult::kPacked);
+    }
+    const std::uint32_t counts[] = {0, 1, 127, 128, 300000};
+    s.dropped_attributes_count = counts[pick(5)];
+    s.dropped_events_count = counts[pick(5)];
+    s.dropped_links_count = counts[pick(5)];
+    s.status.code = static_cast<StatusCode>(pick(3));
+    s.trace_flags = static_cast<std::uint8_t>(pick(3));
+    s.has_remote_flag = pick(2);
+    s.parent_is_remote = pick(2);
+    switch (pick(12)) {  // now and then, a span the one-pass path leaves alone
+      case 0:
+        s.trace_state = "vendor=1";
+        break;
+      case 1:
+        s.status.message = "why";
+        break;
+      case 2:
+        s.attributes.push_back({"object", attr("value")});
+        break;
+      case 3:
+        s.events.push_back(SpanEvent{});
+        break;
+      default:
+        break;
+    }
+    std::string want = "prefix", got = "prefix";
+    otlp_detail::encode_otlp_proto_span_general(s, want);
+    encode_otlp_proto_span(s, got);
+    ASSERT_EQ(got, want) << "span " << i;
+  }
+}
+
 TEST(OtlpProtoEncoder, EncodedSpansWhoseSizesDisagreeWithTheBytesAreRefused) {
   MixedBatch m;
   std::string bytes;
