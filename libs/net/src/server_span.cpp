@@ -180,9 +180,10 @@ void ServerSpan::record_exception(const std::exception* error) noexcept {
   }
 }
 
-void ServerSpan::finish(int status, http::fields& response_headers,
-                        bool handler_set_traceresponse) noexcept {
-  if (!started_) return;
+std::string_view ServerSpan::finish(int status, http::fields& response_headers,
+                                    bool handler_set_traceresponse,
+                                    char (&value)[telemetry::kTraceparentSize]) noexcept {
+  if (!started_) return {};
   try {
     span_.set_attributes(status_code_set(status));
     if (status >= 500) {
@@ -193,21 +194,16 @@ void ServerSpan::finish(int status, http::fields& response_headers,
         span_.set_status(telemetry::StatusCode::kError);
       }
     }
-    // Only a span of our own: with the SDK disabled the "span" is the
-    // caller's parent, which must not be echoed back as ours.
-    const telemetry::SpanContext& sc = span_.context();
-    if (sc.is_valid() && sc.span_id() != parent_span_id_) {
-      char value[55];
-      telemetry::format_traceparent(sc, value);
-      // As set(), without Beast hashing the name to look for a known field
-      // it is not: a handler's own traceresponse goes, ours goes in.
-      constexpr boost::beast::string_view kName("traceresponse");
-      if (handler_set_traceresponse) response_headers.erase(kName);
-      response_headers.insert(http::field::unknown, kName,
-                              boost::beast::string_view(value, sizeof value));
-    }
   } catch (...) {
+    // Recording must not cost the response.
   }
+  // Only a span of our own: with the SDK disabled the "span" is the
+  // caller's parent, which must not be echoed back as ours.
+  const telemetry::SpanContext& sc = span_.context();
+  if (!sc.is_valid() || sc.span_id() == parent_span_id_) return {};
+  if (handler_set_traceresponse) response_headers.erase("traceresponse");  // ours replaces it
+  telemetry::format_traceparent(sc, value);
+  return {value, sizeof value};
 }
 
 }  // namespace spanline::net::detail

@@ -14,6 +14,7 @@
 
 #include "spanline/net/request.h"
 #include "spanline/net/router.h"
+#include "spanline/telemetry/api/propagation.h"
 #include "spanline/telemetry/sdk/tracer.h"
 
 namespace spanline::net::detail {
@@ -66,11 +67,13 @@ class ServerSpan {
   // An exception escaped the handler: exception event, error.type, ERROR.
   void record_exception(const std::exception* error) noexcept;
 
-  // Response status attributes and span status (ERROR for 5xx); adds the
-  // traceresponse header when this server started a span of its own,
-  // replacing one the handler set (`handler_set_traceresponse`).
-  void finish(int status, boost::beast::http::fields& response_headers,
-              bool handler_set_traceresponse) noexcept;
+  // Response status attributes and span status (ERROR for 5xx). When this
+  // server started a span of its own, returns the traceresponse value,
+  // formatted into `value`, and removes one the handler set
+  // (`handler_set_traceresponse`) from `response_headers`; else empty.
+  std::string_view finish(int status, boost::beast::http::fields& response_headers,
+                          bool handler_set_traceresponse,
+                          char (&value)[telemetry::kTraceparentSize]) noexcept;
 
   void end() noexcept { span_.end(); }
 

@@ -10,6 +10,8 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <optional>
 
 #include "connection_deadline.h"
@@ -170,6 +172,10 @@ class Session {
   asio::awaitable<bool> serve_request();
   Response invoke_failed(std::exception_ptr failure, const Request& request, ServerSpan& span);
   asio::awaitable<void> reject(ReadResult why);
+  // Writes `out` (its body omitted for HEAD already), with a traceresponse
+  // header when `traceresponse` is not empty.
+  asio::awaitable<std::tuple<beast::error_code, std::size_t>> write_response(
+      const BeastResponse& out, std::string_view traceresponse);
 
   ServerState& state_;
   Worker& worker_;
@@ -180,6 +186,7 @@ class Session {
   std::string client_address_;
   std::uint16_t client_port_ = 0;
   ConnectionAttributes span_attributes_;  // shared by this connection's server spans
+  std::string head_;                      // the response head being written (kept for its capacity)
   bool waiting_ = true;
   Session* prev_ = nullptr;
   Session* next_ = nullptr;
@@ -312,9 +319,11 @@ asio::awaitable<bool> Session::serve_request() {
   const bool keep_alive = msg.keep_alive() && !state_.stopping.load(std::memory_order_acquire);
   BeastResponse out =
       to_beast(std::move(response), msg.version(), keep_alive, method == Method::kHead);
-  span.finish(status, out, handler_set_traceresponse);
+  char traceresponse_value[telemetry::kTraceparentSize];
+  const std::string_view traceresponse =
+      span.finish(status, out, handler_set_traceresponse, traceresponse_value);
   deadline_->expires_after(state_.options.write_timeout);
-  auto [ec, n] = co_await http::async_write(socket_, out, kNoThrow);
+  auto [ec, n] = co_await write_response(out, traceresponse);
   span.end();
   co_return !ec && keep_alive;
 }
@@ -339,7 +348,7 @@ Response Session::invoke_failed(std::exception_ptr failure, const Request& reque
 asio::awaitable<void> Session::reject(ReadResult why) {
   BeastResponse out = to_beast(rejection(why), 11, false, false);
   deadline_->expires_after(kRejectWriteTimeout);
-  auto [ec, n] = co_await http::async_write(socket_, out, kNoThrow);
+  auto [ec, n] = co_await write_response(out, {});
   if (ec) co_return;
   beast::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -351,6 +360,38 @@ asio::awaitable<void> Session::reject(ReadResult why) {
     if (rec) break;
     drained += rn;
   }
+}
+
+// The head is written into one buffer by hand: Beast's serializer hands the
+// socket a buffer per header field and costs more than the copy. The body
+// goes out as a second buffer of the same write.
+asio::awaitable<std::tuple<beast::error_code, std::size_t>> Session::write_response(
+    const BeastResponse& out, std::string_view traceresponse) {
+  head_.clear();
+  head_.append(out.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char code[8];
+  const auto [code_end, code_ec] = std::to_chars(code, code + sizeof code, out.result_int());
+  head_.append(code, code_end);
+  head_.push_back(' ');
+  const auto reason = out.reason();
+  head_.append(reason.data(), reason.size());
+  head_.append("\r\n");
+  for (const auto& field : out) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    head_.append(name.data(), name.size());
+    head_.append(": ");
+    head_.append(value.data(), value.size());
+    head_.append("\r\n");
+  }
+  if (!traceresponse.empty()) {
+    head_.append("traceresponse: ");
+    head_.append(traceresponse);
+    head_.append("\r\n");
+  }
+  head_.append("\r\n");
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(out.body())};
+  co_return co_await asio::async_write(socket_, buffers, kNoThrow);
 }
 
 namespace {

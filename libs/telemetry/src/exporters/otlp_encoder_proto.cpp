@@ -115,7 +115,8 @@ class ProtoEncoder {
   }
   // Little-endian, as protobuf's fixed32 and fixed64.
   static char* write_fixed(char* p, std::uint64_t v, int bytes) noexcept {
-    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v) >> (64 - 8 * bytes);
+    if constexpr (std::endian::native == std::endian::big)
+      v = __builtin_bswap64(v) >> (64 - 8 * bytes);
     std::memcpy(p, &v, static_cast<std::size_t>(bytes));
     return p + bytes;
   }
@@ -242,9 +243,8 @@ class ProtoEncoder {
   // The same bytes as the general path below. False, having written
   // nothing, for any other span.
   bool common_span(const SpanData& s) {
-    if (!s.trace_state.empty() || !s.attributes.empty() || !s.events.empty() ||
-        !s.links.empty() || !s.status.message.empty() ||
-        static_cast<std::uint64_t>(s.kind) > 127 ||
+    if (!s.trace_state.empty() || !s.attributes.empty() || !s.events.empty() || !s.links.empty() ||
+        !s.status.message.empty() || static_cast<std::uint64_t>(s.kind) > 127 ||
         static_cast<std::uint64_t>(s.status.code) > 127 || !otlp_detail::is_valid_utf8(s.name))
       return false;
     const std::string_view packed = s.packed_attributes.bytes.view();

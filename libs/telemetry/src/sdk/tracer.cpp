@@ -39,10 +39,15 @@ SpanLimits SpanLimits::from_env(std::vector<std::string>* warnings) {
 // ---------------------------------------------------------------------------
 
 Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
-  detail::ProviderState& p = *provider_;
   static const Context kEmpty;
   const Context& parent =
       options.root ? kEmpty : (options.parent ? *options.parent : Context::current());
+  return start(name, options.kind, parent, &options);
+}
+
+Span Tracer::start(std::string_view name, SpanKind kind, const Context& parent,
+                   StartSpanOptions* options) {
+  detail::ProviderState& p = *provider_;
   const SpanContext& parent_span = parent.span_context();
 
   // Disabled or shut down: a no-op span that still carries the parent's
@@ -51,8 +56,12 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
 
   const bool has_parent = parent_span.is_valid();
   const TraceId trace_id = has_parent ? parent_span.trace_id() : p.new_trace_id();
+  const std::span<const Attribute> start_attributes =
+      options ? std::span<const Attribute>(options->attributes) : std::span<const Attribute>();
+  const std::span<const SpanLink> start_links =
+      options ? std::span<const SpanLink>(options->links) : std::span<const SpanLink>();
   SamplingResult sampling = p.sampler->should_sample(
-      SamplingParams{parent, trace_id, name, options.kind, options.attributes, options.links});
+      SamplingParams{parent, trace_id, name, kind, start_attributes, start_links});
 
   std::shared_ptr<const TraceState> trace_state =
       sampling.trace_state ? std::move(sampling.trace_state)
@@ -72,30 +81,34 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) {
   if (context.trace_state_ptr()) data->trace_state = context.trace_state().to_header();
   data->trace_flags = context.trace_flags().bits();
   data->name.assign(name);
-  data->kind = options.kind;
-  data->start_unix_nano = options.start_unix_nano ? options.start_unix_nano : p.now();
+  data->kind = kind;
+  data->start_unix_nano =
+      options != nullptr && options->start_unix_nano ? options->start_unix_nano : p.now();
   data->resource = p.resource_view;
   data->scope = scope_view_;
 
   const auto& l = p.limits;
-  if (!options.attributes.empty() || !sampling.attributes.empty()) {
-    data->attributes.reserve(options.attributes.size() + sampling.attributes.size());
-    for (auto* list : {&options.attributes, &sampling.attributes}) {
-      for (auto& a : *list) {
-        if (!detail::set_limited(data->attributes, a.key, std::move(a.value), l.attribute_count,
-                                 l.attribute_value_length, &data->spare_attributes))
-          ++data->dropped_attributes_count;
-      }
-    }
+  if (!start_attributes.empty() || !sampling.attributes.empty()) {
+    data->attributes.reserve(start_attributes.size() + sampling.attributes.size());
+    auto add = [&](std::string_view key, AttributeValue value) {
+      if (!detail::set_limited(data->attributes, key, std::move(value), l.attribute_count,
+                               l.attribute_value_length, &data->spare_attributes))
+        ++data->dropped_attributes_count;
+    };
+    if (options != nullptr)
+      for (auto& a : options->attributes) add(a.key, std::move(a.value));
+    for (auto& a : sampling.attributes) add(a.key, std::move(a.value));
   }
   Span span(context, std::move(data), provider_);
-  for (auto& link : options.links) {
-    SpanContext lc(link.trace_id, link.span_id, TraceFlags(link.trace_flags), link.is_remote,
-                   link.trace_state.empty()
-                       ? nullptr
-                       : std::make_shared<const TraceState>(
-                             TraceState::parse(link.trace_state).value_or(TraceState{})));
-    span.add_link(lc, std::move(link.attributes));
+  if (options != nullptr) {
+    for (auto& link : options->links) {
+      SpanContext lc(link.trace_id, link.span_id, TraceFlags(link.trace_flags), link.is_remote,
+                     link.trace_state.empty()
+                         ? nullptr
+                         : std::make_shared<const TraceState>(
+                               TraceState::parse(link.trace_state).value_or(TraceState{})));
+      span.add_link(lc, std::move(link.attributes));
+    }
   }
   p.counters.spans_started.add();
   for (auto& processor : p.processors) processor->on_start(*span.data_);

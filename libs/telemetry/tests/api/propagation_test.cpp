@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -210,6 +212,23 @@ TEST(Traceparent, FormatsVersion00) {
   EXPECT_EQ(std::string_view(buf, 55),
             traceparent("00", "00").replace(3, 32, kTraceHex).replace(36, 16, kSpanHex));
   EXPECT_EQ(format_traceparent(sample_context(0x09)).substr(53), "09");
+}
+
+TEST(Traceparent, FormatsEveryByteValueLikeToHex) {
+  for (int first = 0; first < 256; ++first) {
+    std::array<std::uint8_t, 16> trace{};
+    std::array<std::uint8_t, 8> span{};
+    for (std::size_t i = 0; i < trace.size(); ++i)
+      trace[i] = static_cast<std::uint8_t>(first + 37 * i);
+    for (std::size_t i = 0; i < span.size(); ++i)
+      span[i] = static_cast<std::uint8_t>(first * 3 + i);
+    const SpanContext sc{TraceId(trace), SpanId(span), TraceFlags(static_cast<std::uint8_t>(first)),
+                         false};
+    char flags[3];
+    std::snprintf(flags, sizeof flags, "%02x", first);
+    EXPECT_EQ(format_traceparent(sc),
+              "00-" + TraceId(trace).to_hex() + "-" + SpanId(span).to_hex() + "-" + flags);
+  }
 }
 
 TEST(Traceparent, FormatParseRoundTrip) {

@@ -35,6 +35,42 @@ struct Fixture {
   }
 };
 
+// A sampler that adds an attribute and sees what the span starts with.
+class TaggingSampler final : public Sampler {
+ public:
+  SamplingResult should_sample(const SamplingParams& p) const override {
+    seen_attributes = p.attributes.size();
+    seen_kind = p.kind;
+    return {SamplingDecision::kRecordAndSample, {{"sampler.tag", attr("yes")}}, nullptr};
+  }
+  std::string description() const override { return "TaggingSampler"; }
+  mutable std::size_t seen_attributes = 99;
+  mutable SpanKind seen_kind = SpanKind::kInternal;
+};
+
+TEST(Tracer, SamplerAttributesReachSpansFromBothStartCalls) {
+  auto owned = std::make_unique<TaggingSampler>();
+  TaggingSampler* sampler = owned.get();
+  Fixture f(std::move(owned));
+  f.tracer().start_span(
+      "options", {.kind = SpanKind::kProducer, .attributes = {{"given", attr(std::int64_t{1})}}});
+  EXPECT_EQ(sampler->seen_attributes, 1u);
+  EXPECT_EQ(sampler->seen_kind, SpanKind::kProducer);
+  f.tracer().start_span("short", SpanKind::kServer, Context{});
+  EXPECT_EQ(sampler->seen_attributes, 0u);
+  EXPECT_EQ(sampler->seen_kind, SpanKind::kServer);
+  ASSERT_EQ(f.shared->spans.size(), 2u);
+  const SpanData& with_options = f.shared->spans[0];
+  EXPECT_EQ(with_options.kind, SpanKind::kProducer);
+  ASSERT_EQ(with_options.attributes.size(), 2u);
+  EXPECT_EQ(with_options.attributes[0].key, "given");
+  EXPECT_EQ(with_options.attributes[1].key, "sampler.tag");
+  const SpanData& short_form = f.shared->spans[1];
+  EXPECT_EQ(short_form.kind, SpanKind::kServer);
+  ASSERT_EQ(short_form.attributes.size(), 1u);
+  EXPECT_EQ(short_form.attributes[0].key, "sampler.tag");
+}
+
 TEST(Tracer, RootSpanHasNewTraceAndNoParent) {
   Fixture f;
   {

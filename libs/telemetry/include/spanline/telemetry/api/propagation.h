@@ -100,7 +100,10 @@ class TextMapPropagator {
 // followed by nothing or '-' (forward compatibility, §3.2.4). Lowercase hex
 // only; all-zero ids invalid. Returns a remote SpanContext without tracestate.
 std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept;
-// "00-<trace>-<span>-<flags>"; `out` must hold 55 characters.
+// The length of a version-00 traceparent (and traceresponse) value.
+inline constexpr std::size_t kTraceparentSize = 55;
+
+// "00-<trace>-<span>-<flags>"; `out` must hold kTraceparentSize characters.
 void format_traceparent(const SpanContext& context, char* out) noexcept;
 std::string format_traceparent(const SpanContext& context);
 

@@ -72,16 +72,18 @@ struct StartSpanOptions {
 class Tracer {
  public:
   Span start_span(std::string_view name, StartSpanOptions options = {});
+  // The same as StartSpanOptions{kind, &parent}, without building the
+  // options (the instrumentation's per-request call).
   Span start_span(std::string_view name, SpanKind kind, const Context& parent) {
-    StartSpanOptions o;
-    o.kind = kind;
-    o.parent = &parent;
-    return start_span(name, std::move(o));
+    return start(name, kind, parent, nullptr);
   }
   const InstrumentationScope& scope() const noexcept { return *scope_; }
 
  private:
   friend class TracerProvider;
+  // `options` may be null: no attributes, links or start time given.
+  Span start(std::string_view name, SpanKind kind, const Context& parent,
+             StartSpanOptions* options);
   Tracer(detail::ProviderState* provider, std::shared_ptr<const InstrumentationScope> scope)
       : provider_(provider),
         scope_(std::move(scope)),
