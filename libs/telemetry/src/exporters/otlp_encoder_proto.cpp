@@ -288,8 +288,10 @@ class ProtoEncoder {
     varint(6, static_cast<std::uint64_t>(s.kind));
     fixed64(7, s.start_unix_nano);
     fixed64(8, s.end_unix_nano);
-    std::memcpy(p, packed.data(), packed.size());  // Span.attributes, already in wire form
-    p += packed.size();
+    if (!packed.empty()) {  // Span.attributes, already in wire form
+      std::memcpy(p, packed.data(), packed.size());
+      p += packed.size();
+    }
     varint(10, s.dropped_attributes_count);
     varint(12, s.dropped_events_count);
     varint(14, s.dropped_links_count);
