@@ -29,6 +29,7 @@ using tcp = asio::ip::tcp;
 using BeastResponse = http::response<http::string_body>;
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using namespace std::string_view_literals;
 // The first read of a request: most requests arrive whole in one segment.
 constexpr std::size_t kFirstRead = 4096;
 // A connection closed for a protocol error gets this long to take its error
@@ -368,28 +369,28 @@ asio::awaitable<void> Session::reject(ReadResult why) {
 asio::awaitable<std::tuple<beast::error_code, std::size_t>> Session::write_response(
     const BeastResponse& out, std::string_view traceresponse) {
   head_.clear();
-  head_.append(out.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  head_.append(out.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
   char code[8];
   const auto [code_end, code_ec] = std::to_chars(code, code + sizeof code, out.result_int());
   head_.append(code, code_end);
   head_.push_back(' ');
   const auto reason = out.reason();
   head_.append(reason.data(), reason.size());
-  head_.append("\r\n");
+  head_.append("\r\n"sv);
   for (const auto& field : out) {
     const auto name = field.name_string();
     const auto value = field.value();
     head_.append(name.data(), name.size());
-    head_.append(": ");
+    head_.append(": "sv);
     head_.append(value.data(), value.size());
-    head_.append("\r\n");
+    head_.append("\r\n"sv);
   }
   if (!traceresponse.empty()) {
-    head_.append("traceresponse: ");
+    head_.append("traceresponse: "sv);
     head_.append(traceresponse);
-    head_.append("\r\n");
+    head_.append("\r\n"sv);
   }
-  head_.append("\r\n");
+  head_.append("\r\n"sv);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(out.body())};
   co_return co_await asio::async_write(socket_, buffers, kNoThrow);
 }

@@ -245,7 +245,7 @@ class ProtoEncoder {
   bool common_span(const SpanData& s) {
     if (!s.trace_state.empty() || !s.attributes.empty() || !s.events.empty() || !s.links.empty() ||
         !s.status.message.empty() || static_cast<std::uint64_t>(s.kind) > 127 ||
-        static_cast<std::uint64_t>(s.status.code) > 127 || !otlp_detail::is_valid_utf8(s.name))
+        static_cast<std::uint64_t>(s.status.code) > 127 || !detail::is_valid_utf8_short(s.name))
       return false;
     const std::string_view packed = s.packed_attributes.bytes.view();
     const bool parent = s.parent_span_id.is_valid();

@@ -14,11 +14,19 @@
 
 namespace spanline::telemetry::detail {
 
+// Whether `sampler` is ParentBased with every delegate at its default and an
+// always-on root: it samples exactly the roots and the children of sampled
+// parents, adds no attributes and keeps the parent's tracestate.
+bool samples_by_parent_flag(const Sampler& sampler) noexcept;
+
 struct ProviderState {
   std::shared_ptr<const Resource> resource;
   // Non-owning alias of `resource` for spans (see SpanData::resource).
   std::shared_ptr<const Resource> resource_view;
   std::unique_ptr<Sampler> sampler;
+  // The sampler is the spec default, parentbased_always_on: spans decide by
+  // the parent's flag without calling it (samples_by_parent_flag).
+  bool sample_by_parent_flag = false;
   std::vector<std::unique_ptr<SpanProcessor>> processors;
   // Spans set attributes packed (SpanData::PackedAttributes) only when the
   // one processor reads them that way: anything else would unpack them.

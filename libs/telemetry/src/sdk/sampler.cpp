@@ -57,6 +57,11 @@ class TraceIdRatioSampler final : public Sampler {
   std::uint64_t threshold_ = 0;
 };
 
+template <typename T>
+bool is(const std::unique_ptr<Sampler>& sampler) noexcept {
+  return dynamic_cast<const T*>(sampler.get()) != nullptr;
+}
+
 class ParentBasedSampler final : public Sampler {
  public:
   explicit ParentBasedSampler(ParentBasedOptions o) : o_(std::move(o)) {
@@ -75,6 +80,14 @@ class ParentBasedSampler final : public Sampler {
     }
     return parent.is_sampled() ? o_.local_parent_sampled->should_sample(p)
                                : o_.local_parent_not_sampled->should_sample(p);
+  }
+  // The spec default (every delegate at its default, root always on): the
+  // decision is the parent's sampled flag, or sample for a root.
+  bool follows_parent_flag() const noexcept {
+    return is<AlwaysOnSampler>(o_.root) && is<AlwaysOnSampler>(o_.remote_parent_sampled) &&
+           is<AlwaysOffSampler>(o_.remote_parent_not_sampled) &&
+           is<AlwaysOnSampler>(o_.local_parent_sampled) &&
+           is<AlwaysOffSampler>(o_.local_parent_not_sampled);
   }
   std::string description() const override {
     return "ParentBased{root:" + o_.root->description() +
@@ -103,6 +116,13 @@ double parse_ratio(std::string_view arg, std::string* warning) {
 }
 
 }  // namespace
+
+namespace detail {
+bool samples_by_parent_flag(const Sampler& sampler) noexcept {
+  const auto* parent_based = dynamic_cast<const ParentBasedSampler*>(&sampler);
+  return parent_based != nullptr && parent_based->follows_parent_flag();
+}
+}  // namespace detail
 
 std::unique_ptr<Sampler> make_always_on_sampler() {
   return std::make_unique<AlwaysOnSampler>();

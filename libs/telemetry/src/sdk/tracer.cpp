@@ -60,8 +60,14 @@ Span Tracer::start(std::string_view name, SpanKind kind, const Context& parent,
       options ? std::span<const Attribute>(options->attributes) : std::span<const Attribute>();
   const std::span<const SpanLink> start_links =
       options ? std::span<const SpanLink>(options->links) : std::span<const SpanLink>();
-  SamplingResult sampling = p.sampler->should_sample(
-      SamplingParams{parent, trace_id, name, kind, start_attributes, start_links});
+  SamplingResult sampling;
+  if (p.sample_by_parent_flag) {
+    sampling.decision = !has_parent || parent_span.is_sampled() ? SamplingDecision::kRecordAndSample
+                                                                : SamplingDecision::kDrop;
+  } else {
+    sampling = p.sampler->should_sample(
+        SamplingParams{parent, trace_id, name, kind, start_attributes, start_links});
+  }
 
   std::shared_ptr<const TraceState> trace_state =
       sampling.trace_state ? std::move(sampling.trace_state)
@@ -129,6 +135,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
       std::shared_ptr<const Resource>(std::shared_ptr<const Resource>(), s.resource.get());
   s.sampler = options.sampler ? std::move(options.sampler)
                               : make_parent_based_sampler(make_always_on_sampler());
+  s.sample_by_parent_flag = detail::samples_by_parent_flag(*s.sampler);
   s.processors = std::move(options.processors);
   s.pack_attributes = s.processors.size() == 1 && s.processors[0]->reads_packed_attributes();
   s.id_generator = options.id_generator;

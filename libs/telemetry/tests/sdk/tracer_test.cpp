@@ -337,6 +337,41 @@ TEST(Tracer, ParentBasedFollowsUnsampledParent) {
   EXPECT_FALSE(s.context().is_sampled());
 }
 
+// The provider decides by the parent's flag itself only for the spec
+// default sampler; every other sampler (a ParentBased with another root or
+// delegate among them) is asked. Either way a span is sampled exactly when
+// the sampler says so, for every kind of parent, tracestate kept.
+TEST(Tracer, SpansAreSampledExactlyAsTheSamplerDecides) {
+  std::vector<std::pair<std::string, std::string>> configs = {{"parentbased_always_on", ""},
+                                                              {"parentbased_always_off", ""},
+                                                              {"always_on", ""},
+                                                              {"always_off", ""},
+                                                              {"parentbased_traceidratio", "0.5"}};
+  for (const auto& [name, arg] : configs) {
+    Fixture f(make_sampler(name, arg));
+    const auto reference = make_sampler(name, arg);
+    for (int kind = 0; kind < 5; ++kind) {
+      Context parent;  // kind 0: a root
+      if (kind > 0) {
+        auto state = std::make_shared<const TraceState>(*TraceState::parse("k=v"));
+        parent = parent.with_span(SpanContext(random_trace_id(), random_span_id(),
+                                              TraceFlags(kind % 2 ? TraceFlags::kSampled : 0),
+                                              /*is_remote=*/kind > 2, state));
+      }
+      for (int i = 0; i < 20; ++i) {
+        auto span = f.tracer().start_span("s", SpanKind::kServer, parent);
+        const TraceId id = span.context().trace_id();
+        const bool want =
+            reference->should_sample({parent, id, "s", SpanKind::kServer, {}, {}}).decision ==
+            SamplingDecision::kRecordAndSample;
+        EXPECT_EQ(span.context().is_sampled(), want) << name << " parent kind " << kind;
+        EXPECT_EQ(span.is_recording(), want) << name << " parent kind " << kind;
+        if (kind > 0) EXPECT_EQ(span.context().trace_state().to_header(), "k=v") << name;
+      }
+    }
+  }
+}
+
 TEST(Tracer, DisabledSdkPropagatesParentAndRecordsNothing) {
   TracerProviderOptions o;
   o.disabled = true;
