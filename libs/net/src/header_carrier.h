@@ -6,7 +6,9 @@
 #include <boost/beast/http/fields.hpp>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "spanline/telemetry/api/propagation.h"
 
@@ -64,6 +66,31 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
       if (same_name(fields_seen_[i].name(), name)) values.push_back(fields_seen_[i].value());
     return values;
   }
+  // Whether these fields may hold something `propagator` extracts: false
+  // only when it reads nothing but its fields() and none of them is here,
+  // so the caller can skip extract(). The names are kept per thread for the
+  // propagator last asked about: installed propagators live until exit, so
+  // its address identifies it.
+  bool may_carry(const telemetry::TextMapPropagator& propagator) const {
+    struct Names {
+      const telemetry::TextMapPropagator* of = nullptr;
+      bool only = false;
+      std::vector<std::string> names;
+    };
+    thread_local Names cached;
+    if (cached.of != &propagator) {
+      cached.of = nullptr;  // if fields() throws, nothing stale stays
+      cached.names = propagator.fields();
+      cached.only = propagator.reads_only_fields();
+      cached.of = &propagator;
+    }
+    if (!cached.only || !complete_) return true;
+    for (const std::string& name : cached.names)
+      for (std::size_t i = 0; i < size_; ++i)
+        if (same_name(fields_seen_[i].name(), name)) return true;
+    return false;
+  }
+
   // The first value of Host and of User-Agent.
   std::optional<std::string_view> host() const noexcept { return known(host_, "host"); }
   std::optional<std::string_view> user_agent() const noexcept {

@@ -116,7 +116,8 @@ void ServerSpan::start(telemetry::Tracer* tracer, const http::fields& headers, R
                        const EndpointAttributes* endpoint) {
   telemetry::Context& context = RequestAccess::context(request);
   const HeaderSnapshot fields(headers);
-  context = telemetry::global_propagator().extract(fields, context);
+  const telemetry::TextMapPropagator& propagator = telemetry::global_propagator();
+  if (fields.may_carry(propagator)) context = propagator.extract(fields, context);
   if (tracer == nullptr) return;
 
   parent_span_id_ = context.span_context().span_id();

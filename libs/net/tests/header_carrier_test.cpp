@@ -64,6 +64,47 @@ TEST(HeaderSnapshot, PastItsCapacityReadsTheFieldsThemselves) {
   expect_like_beast(fields);
 }
 
+// A propagator that reads a header outside its fields().
+class WideReader final : public telemetry::TextMapPropagator {
+ public:
+  telemetry::Context extract(const telemetry::TextMapGetter&,
+                             const telemetry::Context& c) const override {
+    return c;
+  }
+  void inject(const telemetry::Context&, telemetry::TextMapSetter&) const override {}
+  std::vector<std::string> fields() const override { return {"x-wide"}; }
+};
+
+TEST(HeaderSnapshot, MayCarryOnlyWhatThePropagatorReads) {
+  const auto w3c = telemetry::make_propagator("tracecontext,baggage");
+  const auto b3 = telemetry::make_propagator("b3multi");
+  const auto none = telemetry::make_propagator("none");
+  const WideReader wide;
+  http::fields plain;
+  plain.insert("Host", "example.com");
+  plain.insert("Content-Type", "application/json");
+  const HeaderSnapshot nothing(plain);
+  EXPECT_FALSE(nothing.may_carry(*w3c));
+  EXPECT_FALSE(nothing.may_carry(*b3));
+  EXPECT_FALSE(nothing.may_carry(*none));
+  EXPECT_TRUE(nothing.may_carry(wide));  // it may read anything
+  for (const char* name : {"TraceParent", "tracestate", "BAGGAGE"}) {
+    http::fields f = plain;
+    f.insert(name, "x");
+    EXPECT_TRUE(HeaderSnapshot(f).may_carry(*w3c)) << name;
+    EXPECT_FALSE(HeaderSnapshot(f).may_carry(*b3)) << name;
+  }
+  http::fields with_b3 = plain;
+  with_b3.insert("X-B3-TraceId", "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_TRUE(HeaderSnapshot(with_b3).may_carry(*b3));
+  EXPECT_FALSE(HeaderSnapshot(with_b3).may_carry(*w3c));
+  // Past its capacity the snapshot cannot tell: extract runs.
+  http::fields many = plain;
+  for (std::size_t i = 0; i < HeaderSnapshot::kMax + 1; ++i)
+    many.insert("X-Filler-" + std::to_string(i), "v");
+  EXPECT_TRUE(HeaderSnapshot(many).may_carry(*w3c));
+}
+
 TEST(HeaderSnapshot, EmptyFieldsHaveNothing) {
   const http::fields fields;
   const HeaderSnapshot snapshot(fields);

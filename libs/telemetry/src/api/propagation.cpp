@@ -415,6 +415,11 @@ void CompositePropagator::inject(const Context& context, TextMapSetter& carrier)
   for (const auto& part : parts_) part->inject(context, carrier);
 }
 
+bool CompositePropagator::reads_only_fields() const noexcept {
+  return std::all_of(parts_.begin(), parts_.end(),
+                     [](const auto& part) { return part->reads_only_fields(); });
+}
+
 std::vector<std::string> CompositePropagator::fields() const {
   std::vector<std::string> all;
   for (const auto& part : parts_) {

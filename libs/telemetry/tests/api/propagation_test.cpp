@@ -644,6 +644,27 @@ TEST(Composite, FieldsAreTheDeduplicatedUnion) {
   EXPECT_TRUE(CompositePropagator({}).fields().empty());
 }
 
+// A propagator that may read headers outside its fields().
+class ReadsAnything final : public TextMapPropagator {
+ public:
+  Context extract(const TextMapGetter&, const Context& c) const override { return c; }
+  void inject(const Context&, TextMapSetter&) const override {}
+  std::vector<std::string> fields() const override { return {}; }
+};
+
+TEST(Composite, ReadsOnlyFieldsWhenEveryPartDoes) {
+  EXPECT_TRUE(W3CTraceContextPropagator().reads_only_fields());
+  EXPECT_TRUE(W3CBaggagePropagator().reads_only_fields());
+  EXPECT_TRUE(B3Propagator(true).reads_only_fields());
+  EXPECT_TRUE(make_propagator("tracecontext,baggage,b3multi")->reads_only_fields());
+  EXPECT_TRUE(make_propagator("none")->reads_only_fields());
+  EXPECT_FALSE(ReadsAnything().reads_only_fields());
+  std::vector<std::unique_ptr<TextMapPropagator>> parts;
+  parts.push_back(std::make_unique<W3CTraceContextPropagator>());
+  parts.push_back(std::make_unique<ReadsAnything>());
+  EXPECT_FALSE(CompositePropagator(std::move(parts)).reads_only_fields());
+}
+
 TEST(MakePropagator, EmptyMeansTracecontextAndBaggage) {
   const std::vector<std::string> expected{"traceparent", "tracestate", "baggage"};
   for (auto names : {"", "  ", " \t\n"}) {

@@ -366,7 +366,9 @@ TEST(Tracer, SpansAreSampledExactlyAsTheSamplerDecides) {
             SamplingDecision::kRecordAndSample;
         EXPECT_EQ(span.context().is_sampled(), want) << name << " parent kind " << kind;
         EXPECT_EQ(span.is_recording(), want) << name << " parent kind " << kind;
-        if (kind > 0) EXPECT_EQ(span.context().trace_state().to_header(), "k=v") << name;
+        if (kind > 0) {
+          EXPECT_EQ(span.context().trace_state().to_header(), "k=v") << name;
+        }
       }
     }
   }

@@ -91,6 +91,9 @@ class TextMapPropagator {
   virtual void inject(const Context& context, TextMapSetter& carrier) const = 0;
   // Header names this propagator reads and writes (lowercase).
   virtual std::vector<std::string> fields() const = 0;
+  // True when extract() reads no header but those of fields(): a carrier
+  // holding none of them extracts nothing, so callers may skip extract().
+  virtual bool reads_only_fields() const noexcept { return false; }
 };
 
 // ---- W3C traceparent codec (used by the W3C propagator, exposed for tests) ----
@@ -112,6 +115,7 @@ class W3CTraceContextPropagator final : public TextMapPropagator {
   Context extract(const TextMapGetter& carrier, const Context& context) const override;
   void inject(const Context& context, TextMapSetter& carrier) const override;
   std::vector<std::string> fields() const override;
+  bool reads_only_fields() const noexcept override { return true; }
 };
 
 class W3CBaggagePropagator final : public TextMapPropagator {
@@ -119,6 +123,7 @@ class W3CBaggagePropagator final : public TextMapPropagator {
   Context extract(const TextMapGetter& carrier, const Context& context) const override;
   void inject(const Context& context, TextMapSetter& carrier) const override;
   std::vector<std::string> fields() const override;
+  bool reads_only_fields() const noexcept override { return true; }
 };
 
 // B3: `single` writes the one `b3` header; otherwise X-B3-* headers. Extraction
@@ -129,6 +134,7 @@ class B3Propagator final : public TextMapPropagator {
   Context extract(const TextMapGetter& carrier, const Context& context) const override;
   void inject(const Context& context, TextMapSetter& carrier) const override;
   std::vector<std::string> fields() const override;
+  bool reads_only_fields() const noexcept override { return true; }
 
  private:
   bool single_;
@@ -141,6 +147,7 @@ class CompositePropagator final : public TextMapPropagator {
   Context extract(const TextMapGetter& carrier, const Context& context) const override;
   void inject(const Context& context, TextMapSetter& carrier) const override;
   std::vector<std::string> fields() const override;
+  bool reads_only_fields() const noexcept override;
 
  private:
   std::vector<std::unique_ptr<TextMapPropagator>> parts_;
