@@ -2,6 +2,7 @@
 // and injecting trace context.
 #pragma once
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <cstdint>
@@ -54,6 +55,7 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
       if (f.name() == boost::beast::http::field::host && host_ == kNone) host_ = size_;
       if (f.name() == boost::beast::http::field::user_agent && user_agent_ == kNone)
         user_agent_ = size_;
+      if (f.name() == boost::beast::http::field::unknown) any_unknown_ = true;
       fields_seen_[size_++] = {n.data(), n.size(), v.data(), v.size()};
     }
   }
@@ -75,6 +77,7 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
     struct Names {
       const telemetry::TextMapPropagator* of = nullptr;
       bool only = false;
+      bool all_unknown = false;  // no name is one Beast knows by number
       std::vector<std::string> names;
     };
     thread_local Names cached;
@@ -82,9 +85,15 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
       cached.of = nullptr;  // if fields() throws, nothing stale stays
       cached.names = propagator.fields();
       cached.only = propagator.reads_only_fields();
+      cached.all_unknown = std::all_of(cached.names.begin(), cached.names.end(), [](auto& n) {
+        return boost::beast::http::string_to_field(n) == boost::beast::http::field::unknown;
+      });
       cached.of = &propagator;
     }
     if (!cached.only || !complete_) return true;
+    // traceparent, tracestate, baggage and b3 are no field Beast knows: a
+    // request whose fields all are (the usual one) holds none of them.
+    if (cached.all_unknown && !any_unknown_) return false;
     for (const std::string& name : cached.names)
       for (std::size_t i = 0; i < size_; ++i)
         if (same_name(fields_seen_[i].name(), name)) return true;
@@ -127,6 +136,7 @@ class HeaderSnapshot final : public telemetry::TextMapGetter {
   std::uint8_t size_ = 0;
   std::uint8_t host_ = kNone;        // index into fields_seen_
   std::uint8_t user_agent_ = kNone;  //
+  bool any_unknown_ = false;         // a field Beast has no number for
   bool complete_ = true;
 };
 

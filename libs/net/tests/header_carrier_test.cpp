@@ -88,6 +88,10 @@ TEST(HeaderSnapshot, MayCarryOnlyWhatThePropagatorReads) {
   EXPECT_FALSE(nothing.may_carry(*b3));
   EXPECT_FALSE(nothing.may_carry(*none));
   EXPECT_TRUE(nothing.may_carry(wide));  // it may read anything
+  http::fields other = plain;            // a field Beast has no number for, yet not one of theirs
+  other.insert("X-Request-Id", "abc");
+  EXPECT_FALSE(HeaderSnapshot(other).may_carry(*w3c));
+  EXPECT_FALSE(HeaderSnapshot(other).may_carry(*b3));
   for (const char* name : {"TraceParent", "tracestate", "BAGGAGE"}) {
     http::fields f = plain;
     f.insert(name, "x");
