@@ -181,8 +181,7 @@ void ServerSpan::record_exception(const std::exception* error) noexcept {
   }
 }
 
-std::string_view ServerSpan::finish(int status, http::fields& response_headers,
-                                    bool handler_set_traceresponse,
+std::string_view ServerSpan::finish(int status,
                                     char (&value)[telemetry::kTraceparentSize]) noexcept {
   if (!started_) return {};
   try {
@@ -202,7 +201,6 @@ std::string_view ServerSpan::finish(int status, http::fields& response_headers,
   // caller's parent, which must not be echoed back as ours.
   const telemetry::SpanContext& sc = span_.context();
   if (!sc.is_valid() || sc.span_id() == parent_span_id_) return {};
-  if (handler_set_traceresponse) response_headers.erase("traceresponse");  // ours replaces it
   telemetry::format_traceparent(sc, value);
   return {value, sizeof value};
 }

@@ -69,11 +69,8 @@ class ServerSpan {
 
   // Response status attributes and span status (ERROR for 5xx). When this
   // server started a span of its own, returns the traceresponse value,
-  // formatted into `value`, and removes one the handler set
-  // (`handler_set_traceresponse`) from `response_headers`; else empty.
-  std::string_view finish(int status, boost::beast::http::fields& response_headers,
-                          bool handler_set_traceresponse,
-                          char (&value)[telemetry::kTraceparentSize]) noexcept;
+  // formatted into `value`; else empty.
+  std::string_view finish(int status, char (&value)[telemetry::kTraceparentSize]) noexcept;
 
   void end() noexcept { span_.end(); }
 

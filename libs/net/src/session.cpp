@@ -175,7 +175,7 @@ class Session {
   Response invoke_failed(std::exception_ptr failure, const Request& request, ServerSpan& span);
   asio::awaitable<void> reject(ReadResult why);
   // Writes `out` (its body omitted for HEAD already), with a traceresponse
-  // header when `traceresponse` is not empty.
+  // header when `traceresponse` is not empty: it replaces one the handler set.
   asio::awaitable<std::tuple<beast::error_code, std::size_t>> write_response(
       const BeastResponse& out, std::string_view traceresponse);
 
@@ -315,15 +315,11 @@ asio::awaitable<bool> Session::serve_request() {
   }
 
   const int status = response.status;
-  const bool handler_set_traceresponse =
-      std::any_of(response.headers.begin(), response.headers.end(),
-                  [](const auto& h) { return beast::iequals(h.first, "traceresponse"); });
   const bool keep_alive = msg.keep_alive() && !state_.stopping.load(std::memory_order_acquire);
   BeastResponse out =
       to_beast(std::move(response), msg.version(), keep_alive, method == Method::kHead);
   char traceresponse_value[telemetry::kTraceparentSize];
-  const std::string_view traceresponse =
-      span.finish(status, out, handler_set_traceresponse, traceresponse_value);
+  const std::string_view traceresponse = span.finish(status, traceresponse_value);
   deadline_->expires_after(state_.options.write_timeout);
   auto [ec, n] = co_await write_response(out, traceresponse);
   span.end();
@@ -380,6 +376,9 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> Session::write_respo
   head_.append("\r\n"sv);
   for (const auto& field : out) {
     const auto name = field.name_string();
+    if (!traceresponse.empty() && field.name() == http::field::unknown &&
+        beast::iequals(name, "traceresponse"))
+      continue;  // ours, written below, replaces it
     const auto value = field.value();
     head_.append(name.data(), name.size());
     head_.append(": "sv);
