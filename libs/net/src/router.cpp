@@ -1,5 +1,6 @@
 #include "spanline/net/router.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <stdexcept>
@@ -95,20 +96,41 @@ Router::Endpoint& Router::add(Method method, std::string_view pattern, RouteOpti
     route->segments = std::move(segments);
     for (const auto& s : route->segments) route->literal_count += s.is_param ? 0 : 1;
   }
-  for (const auto& e : route->endpoints) {
-    if (e.method == method)
+  for (auto& e : route->endpoints) {
+    if (e.method != method) continue;
+    if (!e.head_from_get)
       throw std::invalid_argument("duplicate route: " + std::string(to_string(method)) + " " +
                                   std::string(pattern));
+    // An explicit HEAD replaces the one the GET endpoint served.
+    e = Endpoint{};
+    add_endpoint(*route, e, method, options);
+    return e;
   }
-  Endpoint& endpoint = route->endpoints.emplace_back();
+  const bool head_too = method == Method::kGet &&
+                        std::none_of(route->endpoints.begin(), route->endpoints.end(),
+                                     [](const Endpoint& e) { return e.method == Method::kHead; });
+  route->endpoints.emplace_back();
+  if (head_too) {
+    Endpoint& head = route->endpoints.emplace_back();
+    add_endpoint(*route, head, Method::kHead, options);
+    head.head_from_get = true;
+  }
+  Endpoint& endpoint = route->endpoints[route->endpoints.size() - (head_too ? 2 : 1)];
+  add_endpoint(*route, endpoint, method, options);
+  route->allow.clear();
+  for (const auto& e : route->endpoints) {
+    if (!route->allow.empty()) route->allow += ", ";
+    route->allow += to_string(e.method);
+  }
+  return endpoint;
+}
+
+void Router::add_endpoint(Route& route, Endpoint& endpoint, Method method, RouteOptions options) {
   endpoint.method = method;
   endpoint.instrumented =
       options.instrumentation == Instrumentation::kOn ||
-      (options.instrumentation == Instrumentation::kAuto && !is_health_check(*route));
-  endpoint.span_name = std::string(to_string(method)) + " " + route->pattern;
-  if (!route->allow.empty()) route->allow += ", ";
-  route->allow += to_string(method);
-  return endpoint;
+      (options.instrumentation == Instrumentation::kAuto && !is_health_check(route));
+  endpoint.span_name = std::string(to_string(method)) + " " + route.pattern;
 }
 
 Router& Router::route(Method method, std::string_view pattern, Handler handler,
@@ -142,6 +164,7 @@ Router::Match Router::match(Method method, std::string_view path,
       found.kind = Match::Kind::kFound;
       found.route = &route;
       found.endpoint = &e;
+      found.handler = &e;
     }
   }
   if (found.route == nullptr) {
@@ -150,6 +173,10 @@ Router::Match Router::match(Method method, std::string_view path,
       found.route = path_match;
     }
     return found;
+  }
+  if (found.endpoint->head_from_get) {
+    for (const Endpoint& e : found.route->endpoints)
+      if (e.method == Method::kGet) found.handler = &e;
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Segment& seg = found.route->segments[i];

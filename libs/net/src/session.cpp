@@ -302,7 +302,7 @@ asio::awaitable<bool> Session::serve_request() {
   } else {
     std::exception_ptr failure;
     try {
-      const Router::Endpoint& endpoint = *match.endpoint;
+      const Router::Endpoint& endpoint = *match.handler;  // GET's for a HEAD it serves
       if (endpoint.sync_handler) {
         response = endpoint.sync_handler(request);
       } else {

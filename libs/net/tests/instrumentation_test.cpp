@@ -106,6 +106,39 @@ TEST(ServerSpans, EachSpanHasItsOwnStatusCodeAndPath) {
   EXPECT_EQ(attribute(spans.back(), "http.route"), "/plain");
 }
 
+// HEAD on a GET route runs the GET handler; the response has GET's status
+// and header fields without the body, and the span says HEAD.
+TEST(ServerSpans, HeadOnAGetRouteIsAHeadSpan) {
+  SpanRecorder recorder;
+  Router router;
+  router.get("/items/{id}", [](Request& req) {
+    Response r = Response::text(200, "item " + std::string(req.param("id")));
+    r.headers.emplace_back("X-Item", std::string(req.param("id")));
+    return r;
+  });
+  TestServer server(std::move(router));
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /items/42 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto got = c.read_response();
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(c.send("HEAD /items/42 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  std::string head;
+  ASSERT_TRUE(c.wait_closed(5s, &head));
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "item 42");
+  EXPECT_NE(head.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: 7\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Item: 42\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD answered with a body: " << head;
+  ASSERT_TRUE(recorder.wait_for(2));
+  const auto s = recorder.find("HEAD /items/{id}");
+  EXPECT_EQ(attribute(s, "http.request.method"), "HEAD");
+  EXPECT_EQ(attribute(s, "http.route"), "/items/{id}");
+  EXPECT_EQ(attribute(s, "url.path"), "/items/42");
+  EXPECT_EQ(attribute(s, "http.response.status_code"), "200");
+  EXPECT_EQ(attribute(recorder.find("GET /items/{id}"), "http.request.method"), "GET");
+}
+
 TEST(ServerSpans, UnmatchedRouteIsNamedByMethodOnly) {
   SpanRecorder recorder;
   TestServer server(traced_router());

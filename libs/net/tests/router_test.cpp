@@ -53,8 +53,49 @@ TEST(Router, WrongMethodIsMethodNotAllowedWithAllow) {
   PathParams params;
   auto m = router.match(Method::kDelete, "/tasks", params);
   ASSERT_EQ(m.kind, Kind::kMethodNotAllowed);
-  EXPECT_EQ(m.route->allow, "GET, POST");
+  EXPECT_EQ(m.route->allow, "GET, HEAD, POST");
   EXPECT_EQ(router.match(Method::kOther, "/tasks", params).kind, Kind::kMethodNotAllowed);
+}
+
+// RFC 9110 §9.3.2: HEAD is answered wherever GET is, by GET's handler,
+// under an endpoint that names HEAD (span name and method attribute).
+TEST(Router, GetRoutesAnswerHeadWithTheGetHandler) {
+  Router router;
+  router.get("/tasks/{id}", SyncHandler(ok)).post("/items", SyncHandler(ok));
+  PathParams params;
+  const auto get = router.match(Method::kGet, "/tasks/7", params);
+  const auto head = router.match(Method::kHead, "/tasks/7", params);
+  ASSERT_EQ(head.kind, Kind::kFound);
+  EXPECT_EQ(params.get("id"), "7");
+  EXPECT_EQ(head.endpoint->method, Method::kHead);
+  EXPECT_EQ(head.endpoint->span_name, "HEAD /tasks/{id}");
+  EXPECT_TRUE(head.endpoint->head_from_get);
+  EXPECT_EQ(head.handler, get.endpoint);
+  EXPECT_EQ(get.handler, get.endpoint);
+  EXPECT_EQ(head.route->allow, "GET, HEAD");
+  // A route without GET has no HEAD.
+  const auto post_only = router.match(Method::kHead, "/items", params);
+  EXPECT_EQ(post_only.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(post_only.route->allow, "POST");
+}
+
+TEST(Router, AnExplicitHeadReplacesTheOneGetServes) {
+  Router router;
+  router.get("/a", SyncHandler(ok)).route(Method::kHead, "/a", SyncHandler(ok));
+  router.route(Method::kHead, "/b", SyncHandler(ok)).get("/b", SyncHandler(ok));
+  PathParams params;
+  for (const char* path : {"/a", "/b"}) {
+    const auto head = router.match(Method::kHead, path, params);
+    ASSERT_EQ(head.kind, Kind::kFound) << path;
+    EXPECT_FALSE(head.endpoint->head_from_get) << path;
+    EXPECT_EQ(head.handler, head.endpoint) << path;
+    EXPECT_TRUE(head.handler->sync_handler) << path;
+  }
+  EXPECT_EQ(router.match(Method::kGet, "/a", params).route->allow, "GET, HEAD");
+  EXPECT_EQ(router.match(Method::kGet, "/b", params).route->allow, "HEAD, GET");
+  // Twice explicitly is still a duplicate.
+  EXPECT_THROW(router.route(Method::kHead, "/a", SyncHandler(ok)), std::invalid_argument);
+  EXPECT_THROW(router.get("/b", SyncHandler(ok)), std::invalid_argument);
 }
 
 TEST(Router, MoreLiteralSegmentsWin) {

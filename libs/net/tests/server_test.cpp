@@ -93,7 +93,7 @@ TEST(Server, NotFoundAndMethodNotAllowedUseTheErrorShape) {
   r = c.read_response();
   ASSERT_TRUE(r);
   expect_error_shape(*r, 405, "method_not_allowed");
-  EXPECT_EQ(r->header("allow"), "GET");
+  EXPECT_EQ(r->header("allow"), "GET, HEAD");
 }
 
 TEST(Server, JsonBodiesAndTheirErrors) {

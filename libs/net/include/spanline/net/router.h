@@ -7,6 +7,11 @@
 // beats "/tasks/{id}". A path that matches no template is 404; one that
 // matches but not for this method is 405 with an Allow header.
 //
+// A route with GET answers HEAD too (RFC 9110 §9.3.2): the GET handler
+// runs, the server sends its status and header fields without the body, and
+// the span and attributes say HEAD. Registering HEAD on the route replaces
+// that with a handler of its own.
+//
 // Build the router at startup (registration throws std::invalid_argument on
 // a malformed or duplicate template), then hand it to a Server, which never
 // changes it: matching is read-only and thread-safe.
@@ -50,6 +55,8 @@ class Router {
     SyncHandler sync_handler;  //
     bool instrumented = true;  // RouteOptions resolved
     std::string span_name;     // "{METHOD} {template}", built once
+    // HEAD served by the route's GET endpoint (no handler of its own).
+    bool head_from_get = false;
   };
   struct Segment {
     std::string text;  // literal text, or the parameter name
@@ -66,7 +73,8 @@ class Router {
     enum class Kind : std::uint8_t { kFound, kNotFound, kMethodNotAllowed };
     Kind kind = Kind::kNotFound;
     const Route* route = nullptr;        // kFound and kMethodNotAllowed
-    const Endpoint* endpoint = nullptr;  // kFound
+    const Endpoint* endpoint = nullptr;  // kFound: names the span, gives its attributes
+    const Endpoint* handler = nullptr;   // kFound: whose handler runs (GET for head_from_get)
   };
 
   Router& route(Method method, std::string_view pattern, Handler handler,
@@ -105,6 +113,7 @@ class Router {
 
  private:
   Endpoint& add(Method method, std::string_view pattern, RouteOptions options);
+  static void add_endpoint(Route& route, Endpoint& endpoint, Method method, RouteOptions options);
 
   std::vector<Route> routes_;
 };
