@@ -116,6 +116,11 @@ using detail::is_valid_utf8;
 using detail::sanitize_utf8;
 using detail::utf8_sequence_length;
 
+// encode_otlp_proto written from the start of `scratch` (see
+// OutBuffer::Scratch: a reused buffer is not zero-filled again); returns
+// the request's size, the bytes [0, size) of `scratch`.
+std::size_t encode_otlp_proto_scratch(std::span<const std::unique_ptr<SpanData>> spans,
+                                      std::string& scratch);
 // encode_otlp_proto_encoded writing at the start of `scratch` (as
 // SpanEncoder::encode_at does at offset 0); returns the request's size.
 std::size_t encode_otlp_proto_encoded_scratch(std::string_view bytes,

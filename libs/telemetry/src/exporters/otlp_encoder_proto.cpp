@@ -406,6 +406,15 @@ void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::st
   encoder.request(groups);
 }
 
+std::size_t otlp_detail::encode_otlp_proto_scratch(std::span<const std::unique_ptr<SpanData>> spans,
+                                                   std::string& scratch) {
+  const otlp_detail::SpanGroups groups = otlp_detail::group_spans(spans);
+  ProtoEncoder encoder(scratch, 0, OutBuffer::Scratch{});
+  encoder.reserve(otlp_detail::estimate_proto_size(groups));
+  encoder.request(groups);
+  return encoder.written();
+}
+
 void encode_otlp_proto_span(const SpanData& span, std::string& out) {
   ProtoEncoder(out).span(span);
 }

@@ -155,12 +155,13 @@ class OtlpExporter final : public SpanExporter {
 ExportResult OtlpExporter::export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                                         Deadline deadline) noexcept {
   return export_batch(spans.size(), deadline, [&] {
-    body_.clear();
-    if (json_)
+    if (json_) {
+      body_.clear();
       encode_otlp_json(spans, body_);
-    else
-      encode_otlp_proto(spans, body_);
-    return body_.size();
+      return body_.size();
+    }
+    // body_ is scratch here: only its first `size` bytes are the request.
+    return otlp_detail::encode_otlp_proto_scratch(spans, body_);
   });
 }
 

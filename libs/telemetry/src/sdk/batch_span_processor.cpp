@@ -26,6 +26,7 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env(std::vector<std::s
     if (warnings) warnings->push_back(problem + "; using the OTEL_BSP_* defaults");
     o = BatchSpanProcessorOptions{};
   }
+  o.encode_on_end = env::get_bool("SPANLINE_BSP_ENCODE_ON_END");
   return o;
 }
 
@@ -51,13 +52,18 @@ constexpr std::size_t kKeptEncodedBytes = 16u << 20;
 // generation numbers: a flusher waits until the worker has finished a pass
 // that started after its request.
 //
-// With an exporter that has a span encoder, the queue holds encoded spans
-// instead of SpanData: on_end encodes the span on the ending thread, under
-// the lock, straight into the queue's bytes, then hands the SpanData back to
-// that thread's pool while it is still in cache.
+// With encode_on_end and an exporter that has a span encoder, the queue
+// holds encoded spans instead of SpanData: on_end encodes the span on the
+// ending thread, under the lock, straight into the queue's bytes, then hands
+// the SpanData back to that thread's pool. Otherwise the worker's exporter
+// encodes whole batches, and the worker hands the SpanData back to the pool.
 struct BatchSpanProcessor::State {
   explicit State(std::unique_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
-      : exporter(std::move(e)), encoder(exporter->span_encoder()), options(o) {
+      : exporter(std::move(e)),
+        encoder(o.encode_on_end ? exporter->span_encoder() : nullptr),
+        reads_packed(exporter->span_encoder() != nullptr &&
+                     exporter->span_encoder()->reads_packed_attributes()),
+        options(o) {
     if (encoder != nullptr)
       encoded.spans.reserve(o.max_queue_size);
     else
@@ -79,7 +85,10 @@ struct BatchSpanProcessor::State {
   };
 
   std::unique_ptr<SpanExporter> exporter;
-  const SpanEncoder* const encoder;
+  const SpanEncoder* const encoder;  // null unless spans are encoded where they end
+  // The exporter takes spans with packed attributes (its encoder reads them,
+  // and so does its export_spans; see SpanExporter::span_encoder).
+  const bool reads_packed;
   const BatchSpanProcessorOptions options;
 
   std::mutex mu;
@@ -259,7 +268,7 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
 }
 
 bool BatchSpanProcessor::reads_packed_attributes() const noexcept {
-  return state_->encoder != nullptr && state_->encoder->reads_packed_attributes();
+  return state_->reads_packed;
 }
 
 void BatchSpanProcessor::on_end_encoded(std::unique_ptr<SpanData> span) noexcept {

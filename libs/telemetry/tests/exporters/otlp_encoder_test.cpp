@@ -254,6 +254,11 @@ TEST(OtlpProtoEncoder, ScratchEncodingWritesTheSameBytesOverWhateverWasThere) {
     std::string request(dirt, '\xCD');
     const std::size_t n = otlp_detail::encode_otlp_proto_encoded_scratch(bytes, spans, request);
     EXPECT_EQ(request.substr(0, n), whole) << dirt;
+    // The SpanData batch straight into a dirty scratch (the exporter's body).
+    std::string body(dirt, '\xCD');
+    const std::size_t b = otlp_detail::encode_otlp_proto_scratch(m.batch, body);
+    ASSERT_GE(body.size(), b);
+    EXPECT_EQ(body.substr(0, b), whole) << dirt;
   }
 }
 

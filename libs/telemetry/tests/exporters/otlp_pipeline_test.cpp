@@ -127,9 +127,9 @@ TEST(OtlpPipeline, UnreachableEndpointFailsBatchesAndShutsDownByTheDeadline) {
             0u);
 }
 
-// Protobuf exporters take spans encoded where they end; JSON ones get
-// SpanData batches.
-TEST(OtlpPipeline, ProtobufExportersEncodeSpansWhereTheyEnd) {
+// Protobuf exporters can take spans encoded where they end (encode_on_end);
+// JSON ones always get SpanData batches.
+TEST(OtlpPipeline, ProtobufExportersCanEncodeSpansWhereTheyEnd) {
   OtlpExporterOptions xo;
   xo.endpoint = "http://127.0.0.1:1/v1/traces";
   EXPECT_NE(make_otlp_exporter(xo)->span_encoder(), nullptr);
@@ -140,9 +140,15 @@ TEST(OtlpPipeline, ProtobufExportersEncodeSpansWhereTheyEnd) {
   EXPECT_NE(make_otlp_exporter(xo)->span_encoder(), nullptr);
 }
 
-// Spans encoded on many threads at once, the request assembled around their
-// bytes: every span arrives once, whole, under its own scope.
-TEST(OtlpPipeline, SpansFromManyThreadsArriveWholeOnce) {
+// Spans ended on many threads at once, with packed attributes, encoded by
+// the worker a batch at a time or (encode_on_end) where they end with the
+// request assembled around their bytes: every span arrives once, whole,
+// under its own scope.
+class OtlpPipelinePaths : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(, OtlpPipelinePaths, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "EncodeOnEnd" : "Worker"; });
+
+TEST_P(OtlpPipelinePaths, SpansFromManyThreadsArriveWholeOnce) {
   FakeHttpCollector server;
   OtlpExporterOptions xo;
   xo.endpoint = server.url();
@@ -150,9 +156,10 @@ TEST(OtlpPipeline, SpansFromManyThreadsArriveWholeOnce) {
   o.resource = std::make_shared<const Resource>(
       std::vector<Attribute>{{"service.name", std::string("pipeline-test")}});
   o.processors.push_back(std::make_unique<BatchSpanProcessor>(
-      make_otlp_exporter(xo),
-      BatchSpanProcessorOptions{
-          .schedule_delay = 10ms, .max_queue_size = 8192, .max_export_batch_size = 100}));
+      make_otlp_exporter(xo), BatchSpanProcessorOptions{.schedule_delay = 10ms,
+                                                        .max_queue_size = 8192,
+                                                        .max_export_batch_size = 100,
+                                                        .encode_on_end = GetParam()}));
   TracerProvider provider(std::move(o));
   constexpr int kThreads = 4, kPerThread = 300;
   std::vector<std::thread> pool;

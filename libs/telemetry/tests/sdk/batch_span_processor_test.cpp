@@ -24,13 +24,15 @@ std::unique_ptr<SpanData> sampled_span(const std::string& name = "s") {
 }
 
 // Every behaviour holds on both paths: SpanData queued for the exporter, and
-// spans encoded where they end for an exporter with a span encoder.
+// spans encoded where they end (encode_on_end, an exporter with a span
+// encoder).
 class BatchSpanProcessorPaths : public ::testing::TestWithParam<bool> {};
 INSTANTIATE_TEST_SUITE_P(, BatchSpanProcessorPaths, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Encoded" : "SpanData"; });
 
 struct Bsp {
   Bsp(bool encoding, BatchSpanProcessorOptions o) {
+    o.encode_on_end = encoding;
     processor = std::make_unique<BatchSpanProcessor>(
         std::make_unique<RecordingExporter>(shared, encoding), o);
   }
@@ -169,8 +171,12 @@ TEST(BatchSpanProcessor, OptionsFromEnv) {
   o = BatchSpanProcessorOptions::from_env(&warnings);
   EXPECT_EQ(o.max_queue_size, 2048u);  // invalid combination → all defaults
   EXPECT_EQ(warnings.size(), 2u);
-  for (auto* v : {"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE",
-                  "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_EXPORT_TIMEOUT"})
+  EXPECT_FALSE(o.encode_on_end);
+  setenv("SPANLINE_BSP_ENCODE_ON_END", "TRUE", 1);
+  EXPECT_TRUE(BatchSpanProcessorOptions::from_env().encode_on_end);
+  for (auto* v :
+       {"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        "OTEL_BSP_EXPORT_TIMEOUT", "SPANLINE_BSP_ENCODE_ON_END"})
     unsetenv(v);
 }
 
@@ -179,8 +185,9 @@ TEST_P(BatchSpanProcessorPaths, EndToEndThroughTracer) {
   TracerProviderOptions o;
   o.resource =
       std::make_shared<const Resource>(std::vector<Attribute>{{"service.name", attr("x")}});
-  o.processors.push_back(std::make_unique<BatchSpanProcessor>(
-      std::make_unique<RecordingExporter>(shared, GetParam()), BatchSpanProcessorOptions{}));
+  o.processors.push_back(
+      std::make_unique<BatchSpanProcessor>(std::make_unique<RecordingExporter>(shared, GetParam()),
+                                           BatchSpanProcessorOptions{.encode_on_end = GetParam()}));
   TracerProvider provider(std::move(o));
   for (int i = 0; i < 10; ++i) provider.get_tracer("t").start_span("s" + std::to_string(i)).end();
   provider.get_tracer("u", "2").start_span("other").end();
@@ -202,8 +209,9 @@ TEST_P(BatchSpanProcessorPaths, EndToEndThroughTracer) {
 
 TEST(BatchSpanProcessor, EncodesOnTheEndingThreadAndRecyclesTheSpanThere) {
   auto shared = std::make_shared<RecordingExporter::Shared>();
-  BatchSpanProcessor processor(std::make_unique<RecordingExporter>(shared, true),
-                               {.schedule_delay = 60s, .max_queue_size = 100});
+  BatchSpanProcessor processor(
+      std::make_unique<RecordingExporter>(shared, true),
+      {.schedule_delay = 60s, .max_queue_size = 100, .encode_on_end = true});
   std::thread::id ender;
   std::thread([&] {
     ender = std::this_thread::get_id();
@@ -221,11 +229,33 @@ TEST(BatchSpanProcessor, EncodesOnTheEndingThreadAndRecyclesTheSpanThere) {
   EXPECT_EQ(shared->spans[0].name, "on another thread");
 }
 
+// By default an exporter's span encoder is not used where spans end: the
+// worker hands the exporter SpanData (still packed, since the encoder reads
+// packed attributes, so export_spans must too) and recycles them itself.
+TEST(BatchSpanProcessor, ByDefaultTheWorkerTakesSpansAnEncoderCouldEncodeWhereTheyEnd) {
+  auto shared = std::make_shared<RecordingExporter::Shared>();
+  BatchSpanProcessor processor(std::make_unique<RecordingExporter>(shared, true),
+                               {.schedule_delay = 60s, .max_queue_size = 100});
+  EXPECT_FALSE(BatchSpanProcessorOptions{}.encode_on_end);
+  EXPECT_FALSE(processor.reads_packed_attributes());  // NameEncoder does not read them
+  std::thread([&] {
+    for (int i = 0; i < 5; ++i) processor.on_end(sampled_span("s" + std::to_string(i)));
+  }).join();
+  ASSERT_TRUE(processor.force_flush(Clock::now() + 10s));
+  EXPECT_TRUE(shared->encoder.threads().empty());
+  std::lock_guard lock(shared->mu);
+  ASSERT_EQ(shared->spans.size(), 5u);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(shared->spans[static_cast<std::size_t>(i)].name, "s" + std::to_string(i));
+}
+
 TEST(BatchSpanProcessor, EncodedBatchesSplitAtMaxExportBatchSizeWithTheirOwnBytes) {
   auto shared = std::make_shared<RecordingExporter::Shared>();
-  BatchSpanProcessor processor(
-      std::make_unique<RecordingExporter>(shared, true),
-      {.schedule_delay = 60s, .max_queue_size = 1000, .max_export_batch_size = 7});
+  BatchSpanProcessor processor(std::make_unique<RecordingExporter>(shared, true),
+                               {.schedule_delay = 60s,
+                                .max_queue_size = 1000,
+                                .max_export_batch_size = 7,
+                                .encode_on_end = true});
   // Names of different lengths, so a wrong byte range shows as wrong names.
   for (int i = 0; i < 100; ++i)
     processor.on_end(sampled_span(std::string(i % 13 + 1, 'a' + i % 26)));

@@ -62,10 +62,12 @@ class SpanExporter {
                                     Deadline deadline) noexcept = 0;
   virtual bool force_flush(Deadline /*deadline*/) noexcept { return true; }
 
-  // Optional fast path. An exporter that returns an encoder here has each
-  // span encoded by the thread that ends it, while the span's data is still
-  // in that core's cache, and receives batches through export_encoded()
-  // instead of export_spans(). The encoder lives as long as the exporter.
+  // Optional. An exporter that returns an encoder here can have each span
+  // encoded by the thread that ends it (BatchSpanProcessorOptions::
+  // encode_on_end) and then receives batches through export_encoded()
+  // instead of export_spans(). If the encoder reads packed attributes
+  // (SpanEncoder::reads_packed_attributes), export_spans() must read them
+  // too: spans reach it packed. The encoder lives as long as the exporter.
   virtual const SpanEncoder* span_encoder() const noexcept { return nullptr; }
   // Exports spans made by span_encoder(): `bytes` holds their encodings
   // back to back, in the order of `spans`. Same contract as export_spans().
