@@ -33,6 +33,23 @@ TEST(Ids, AllZeroParsesButIsInvalid) {
   EXPECT_FALSE(TraceId{}.is_valid());
 }
 
+// One non-zero bit anywhere makes an id valid (is_valid reads words).
+TEST(Ids, AnyNonZeroByteMakesAnIdValid) {
+  for (std::size_t i = 0; i < TraceId::kSize; ++i) {
+    for (std::uint8_t bit : {std::uint8_t{1}, std::uint8_t{0x80}}) {
+      TraceId t;
+      t.bytes()[i] = bit;
+      EXPECT_TRUE(t.is_valid()) << i;
+      if (i < SpanId::kSize) {
+        SpanId s;
+        s.bytes()[i] = bit;
+        EXPECT_TRUE(s.is_valid()) << i;
+      }
+    }
+  }
+  EXPECT_FALSE(SpanId{}.is_valid());
+}
+
 TEST(Ids, FromBytesNeedsExactSize) {
   EXPECT_TRUE(SpanId::from_bytes(std::string(8, '\x01')));
   EXPECT_FALSE(SpanId::from_bytes(std::string(7, '\x01')));
