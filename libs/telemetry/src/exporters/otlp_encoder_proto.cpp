@@ -397,22 +397,26 @@ bool decode_partial_success(std::string_view bytes, OtlpPartialSuccess& out) {
   return true;
 }
 
+// The request for a SpanData batch, through the encoder `make_encoder` gives.
+template <typename MakeEncoder>
+std::size_t encode_spans(std::span<const std::unique_ptr<SpanData>> spans,
+                         MakeEncoder&& make_encoder) {
+  const otlp_detail::SpanGroups groups = otlp_detail::group_spans(spans);
+  ProtoEncoder encoder = make_encoder();
+  encoder.reserve(otlp_detail::estimate_proto_size(groups));
+  encoder.request(groups);
+  return encoder.written();
+}
+
 }  // namespace
 
 void encode_otlp_proto(std::span<const std::unique_ptr<SpanData>> spans, std::string& out) {
-  const otlp_detail::SpanGroups groups = otlp_detail::group_spans(spans);
-  ProtoEncoder encoder(out);
-  encoder.reserve(otlp_detail::estimate_proto_size(groups));
-  encoder.request(groups);
+  encode_spans(spans, [&] { return ProtoEncoder(out); });
 }
 
 std::size_t otlp_detail::encode_otlp_proto_scratch(std::span<const std::unique_ptr<SpanData>> spans,
                                                    std::string& scratch) {
-  const otlp_detail::SpanGroups groups = otlp_detail::group_spans(spans);
-  ProtoEncoder encoder(scratch, 0, OutBuffer::Scratch{});
-  encoder.reserve(otlp_detail::estimate_proto_size(groups));
-  encoder.request(groups);
-  return encoder.written();
+  return encode_spans(spans, [&] { return ProtoEncoder(scratch, 0, OutBuffer::Scratch{}); });
 }
 
 void encode_otlp_proto_span(const SpanData& span, std::string& out) {

@@ -37,9 +37,9 @@ struct BatchSpanProcessorOptions {
   bool encode_on_end = false;
 
   // Reads the OTEL_BSP_* variables (and SPANLINE_BSP_ENCODE_ON_END) over the
-  // defaults; malformed values keep
-  // the default and are reported in `warnings`; then validate() fixes
-  // batch > queue by clamping (as the spec asks).
+  // defaults; malformed values keep the default and are reported in
+  // `warnings`; then validate() fixes batch > queue by clamping (as the spec
+  // asks).
   static BatchSpanProcessorOptions from_env(std::vector<std::string>* warnings = nullptr);
   // Empty when valid, else what is wrong. max_export_batch_size > max_queue_size
   // is not an error: it is clamped when the processor starts.
