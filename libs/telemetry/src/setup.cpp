@@ -30,6 +30,9 @@ std::vector<std::unique_ptr<SpanProcessor>> processors_from_env(
         warnings.push_back("OTLP exporter disabled: " + problem);
         continue;
       }
+      // The batch processor does not act on an export's result: the export
+      // thread need not wait for each answer.
+      options.overlap_answers = true;
       exporter = make_otlp_exporter(std::move(options));
     } else if (name == "console" || name == "logging") {
       ConsoleExporterOptions options;

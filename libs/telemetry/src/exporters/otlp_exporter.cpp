@@ -7,10 +7,13 @@
 #include "spanline/telemetry/exporters/otlp_exporter.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include "exporters/otlp_encoder_detail.h"
 #include "exporters/otlp_transport.h"
@@ -121,8 +124,13 @@ class OtlpExporter final : public SpanExporter {
   explicit OtlpExporter(OtlpExporterOptions options)
       : endpoint_(options.endpoint),
         json_(options.protocol == OtlpProtocol::kHttpJson),
+        overlap_(options.overlap_answers),
         sender_(OtlpSender::make(std::move(options))) {}
-  ~OtlpExporter() override { shutdown(); }
+  ~OtlpExporter() override {
+    shutdown();
+    std::lock_guard lock(mu_);
+    settle();  // the sender is shut down: no I/O, the batch counts as failed
+  }
 
   ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                             Deadline deadline) noexcept override;
@@ -133,18 +141,38 @@ class OtlpExporter final : public SpanExporter {
   }
   ExportResult export_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
                               Deadline deadline) noexcept override;
-  void shutdown() noexcept override { sender_->shutdown(); }
+  // Settles the batch whose answer is still to be read (overlap_answers).
+  bool force_flush(Deadline /*deadline*/) noexcept override {
+    std::lock_guard lock(mu_);
+    settle();
+    return true;
+  }
+  void shutdown() noexcept override {
+    shut_down_.store(true, std::memory_order_release);
+    sender_->shutdown();
+  }
 
  private:
   template <typename Encode>
   ExportResult export_batch(std::size_t spans, Deadline deadline, Encode&& encode) noexcept;
+  // Counts and logs a batch's outcome; the export result it makes.
+  ExportResult account(const OtlpSendOutcome& result, std::size_t spans) noexcept;
+  // Reads the answer to the batch started last, if any, and accounts for it.
+  void settle() noexcept;
   void report(const OtlpSendOutcome& result, std::size_t spans) noexcept;
 
   const std::string endpoint_;
   const bool json_;
+  const bool overlap_;
   const std::unique_ptr<OtlpSender> sender_;
-  // Reused across batches: export_spans runs on one thread at a time.
+  std::atomic<bool> shut_down_{false};
+  // export_spans/export_encoded and force_flush, which may come from
+  // another thread.
+  std::mutex mu_;
+  // Reused across batches. With overlap_, it holds the batch whose answer
+  // is unread (`unsettled_` spans) until settle().
   std::string body_;
+  std::size_t unsettled_ = 0;
 
   // At most one line per kind per 10 s: a dead backend fails every batch.
   internal::RateLimiter permanent_log_{10s};
@@ -177,20 +205,43 @@ ExportResult OtlpExporter::export_encoded(std::string_view bytes,
 template <typename Encode>
 ExportResult OtlpExporter::export_batch(std::size_t spans, Deadline deadline,
                                         Encode&& encode) noexcept {
-  auto& counters = SdkCounters::instance();
+  std::lock_guard lock(mu_);
+  // The previous batch's answer has been waiting in the socket: reading it
+  // now does not block, and frees body_ for this batch.
+  settle();
   if (spans == 0) return ExportResult::kSuccess;
+  // SpanExporter spec, "Shutdown": later Export calls fail, without I/O.
+  // Nor are they encoded: a batch processor whose shutdown timed out may
+  // still hand over spans whose provider (resource, scope) is gone.
+  if (shut_down_.load(std::memory_order_acquire)) {
+    SdkCounters::instance().spans_export_failed.add(spans);
+    return ExportResult::kFailure;
+  }
   std::size_t size = 0;
   try {
     size = encode();
   } catch (const std::exception& e) {
     internal::log(internal::LogLevel::kError, kComponent,
                   std::string("cannot encode batch: ") + e.what());
-    counters.spans_export_failed.add(spans);
+    SdkCounters::instance().spans_export_failed.add(spans);
     return ExportResult::kFailure;
   }
-  // SpanExporter spec, "Shutdown": later Export calls fail without I/O (the
-  // sender answers kAborted at once).
-  const OtlpSendOutcome result = sender_->send(std::string_view(body_.data(), size), deadline);
+  const std::string_view body(body_.data(), size);
+  if (!overlap_) return account(sender_->send(body, deadline), spans);
+  // Written: the answer is read later. Not written (shutdown, no
+  // connection): the batch is settled now, as without overlap.
+  if (!sender_->start(body, deadline)) return account(sender_->finish(), spans);
+  unsettled_ = spans;
+  return ExportResult::kSuccess;
+}
+
+void OtlpExporter::settle() noexcept {
+  if (unsettled_ == 0) return;
+  account(sender_->finish(), std::exchange(unsettled_, 0));
+}
+
+ExportResult OtlpExporter::account(const OtlpSendOutcome& result, std::size_t spans) noexcept {
+  auto& counters = SdkCounters::instance();
   report(result, spans);
   if (result.status != OtlpSendOutcome::Status::kOk) {
     counters.spans_export_failed.add(spans);

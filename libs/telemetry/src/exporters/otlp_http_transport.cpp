@@ -2,11 +2,13 @@
 // connection (OTLP spec, "OTLP/HTTP"). The only Beast user in the tree, to
 // keep build times down.
 //
-// Threading: the io_context is private and runs only inside send(), on the
-// caller's thread, so every I/O object is touched by that thread alone.
-// shutdown() (any thread) sets a flag and posts a no-op to wake the loop;
-// send() then closes the socket itself. A send() that gives up (deadline or
-// shutdown) bumps `generation_`: operations of the abandoned request that
+// Threading: the io_context is private and runs only inside send(), write()
+// and answer(), on the caller's thread, so every I/O object is touched by
+// that thread alone. Between write() and answer() nothing runs: the answer
+// waits in the socket's receive buffer, and the caller's thread is not woken
+// for it. shutdown() (any thread) sets a flag and posts a no-op to wake the
+// loop; the running call then closes the socket itself. A call that gives
+// up (deadline or shutdown) bumps `generation_`: operations of the abandoned request that
 // complete later (a resolve stuck in getaddrinfo cannot be cancelled) see the
 // mismatch and end without touching the caller's body or the socket.
 #include <boost/asio/as_tuple.hpp>
@@ -25,6 +27,7 @@
 #include <atomic>
 #include <charconv>
 #include <ctime>
+#include <utility>
 
 #include "exporters/otlp_transport.h"
 #include "sdk/env.h"
@@ -77,10 +80,23 @@ class HttpTransport final : public Transport {
   ~HttpTransport() override;
 
   SendResult send(std::string_view body, Clock::time_point deadline) noexcept override;
+  SendResult write(std::string_view body, Clock::time_point deadline) noexcept override;
+  SendResult answer(Clock::time_point deadline) noexcept override;
   void shutdown() noexcept override;
 
  private:
+  // Runs the coroutine `start(generation)` makes until it finishes, the
+  // deadline passes or shutdown() is called.
+  template <typename Start>
+  SendResult run(Start&& start, Clock::time_point deadline) noexcept;
   asio::awaitable<SendResult> exchange(std::string_view body, std::uint64_t generation);
+  asio::awaitable<SendResult> write_only(std::string_view body, std::uint64_t generation);
+  asio::awaitable<SendResult> read_answer(std::string_view body, std::uint64_t generation);
+  // The halves of one attempt on the current connection (connecting first
+  // when there is none). read_response sets `out` when it succeeds.
+  asio::awaitable<beast::error_code> write_request(std::string_view body, std::uint64_t generation);
+  asio::awaitable<beast::error_code> read_response(SendResult& out, std::uint64_t generation);
+  SendResult cannot_reach(const beast::error_code& ec) const;
   asio::awaitable<beast::error_code> connect(std::uint64_t generation);
   http::request<http::span_body<const char>> make_request(std::string_view body) const;
   SendResult classify(const http::response<http::string_body>& res) const;
@@ -105,6 +121,11 @@ class HttpTransport final : public Transport {
   // Only the send() thread touches these.
   std::uint64_t generation_ = 0;
   std::optional<SendResult> result_;
+  // Between write() and answer(): the request written, and whether it went
+  // on a kept-alive connection (then a connection dropped before the answer
+  // is owed one fresh attempt, as in exchange()).
+  std::string_view awaiting_;
+  bool awaiting_on_reused_ = false;
 };
 
 HttpTransport::HttpTransport(const OtlpExporterOptions& options) : options_(options) {
@@ -127,14 +148,15 @@ HttpTransport::~HttpTransport() {
   io_.poll();
 }
 
-SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
+template <typename Start>
+SendResult HttpTransport::run(Start&& start, Clock::time_point deadline) noexcept {
   const SendResult aborted{SendStatus::kAborted, {}, {}, "exporter shut down"};
   if (shutting_down_.load(std::memory_order_acquire)) return aborted;
   try {
     const std::uint64_t generation = ++generation_;
     result_.reset();
     io_.restart();
-    asio::co_spawn(io_, exchange(body, generation),
+    asio::co_spawn(io_, start(generation),
                    [this, generation](std::exception_ptr error, SendResult result) {
                      if (generation != generation_) return;
                      if (error) result = {SendStatus::kRetryable, {}, {}, "internal error"};
@@ -159,6 +181,26 @@ SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline
   }
 }
 
+SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
+  awaiting_ = {};
+  return run([&](std::uint64_t generation) { return exchange(body, generation); }, deadline);
+}
+
+SendResult HttpTransport::write(std::string_view body, Clock::time_point deadline) noexcept {
+  awaiting_ = {};
+  SendResult r =
+      run([&](std::uint64_t generation) { return write_only(body, generation); }, deadline);
+  if (r.status == SendStatus::kOk) awaiting_ = body;
+  return r;
+}
+
+SendResult HttpTransport::answer(Clock::time_point deadline) noexcept {
+  if (awaiting_.data() == nullptr)
+    return {SendStatus::kRetryable, {}, {}, "no request is waiting for an answer"};
+  const std::string_view body = std::exchange(awaiting_, {});
+  return run([&](std::uint64_t generation) { return read_answer(body, generation); }, deadline);
+}
+
 void HttpTransport::shutdown() noexcept {
   shutting_down_.store(true, std::memory_order_release);
   try {
@@ -177,39 +219,73 @@ void HttpTransport::close() noexcept {
 }
 
 // One request/response on the kept-alive connection, connecting first when
-// there is none.
+// there is none: write_only() then read_answer().
 asio::awaitable<SendResult> HttpTransport::exchange(std::string_view body,
                                                     std::uint64_t generation) {
+  SendResult written = co_await write_only(body, generation);
+  if (written.status != SendStatus::kOk) co_return written;
+  co_return co_await read_answer(body, generation);
+}
+
+// The first half of exchange(): kOk once the request is written.
+asio::awaitable<SendResult> HttpTransport::write_only(std::string_view body,
+                                                      std::uint64_t generation) {
   beast::error_code ec;
   for (int pass = 0; pass < 2; ++pass) {
     const bool reused = socket_.is_open();
-    if (!reused) {
-      ec = co_await connect(generation);
-      if (ec) break;
-    }
-    auto req = make_request(body);
-    auto [write_ec, written] = co_await http::async_write(socket_, req, kNoThrow);
+    ec = co_await write_request(body, generation);
     if (abandoned(generation)) co_return SendResult{SendStatus::kAborted};
-    ec = write_ec;
     if (!ec) {
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(kMaxResponseBody);
-      auto [read_ec, read] = co_await http::async_read(socket_, buffer_, parser, kNoThrow);
-      if (abandoned(generation)) co_return SendResult{SendStatus::kAborted};
-      ec = read_ec;
-      if (!ec) {
-        if (!parser.get().keep_alive()) close();
-        co_return classify(parser.get());
-      }
+      awaiting_on_reused_ = reused;
+      co_return SendResult{SendStatus::kOk};
     }
     close();
     // The server may have closed the idle connection just as we reused it;
     // the request never reached it, so it is owed one fresh connection.
     if (!reused || !connection_dropped(ec)) break;
   }
-  // Connection failures are transient (OTLP spec, "Failures": the server may
-  // be restarting); they are retried like 503.
-  co_return SendResult{
+  co_return cannot_reach(ec);
+}
+
+// The second half: the answer to what write_only() wrote. A kept-alive
+// connection the server closed instead of answering is owed one fresh
+// connection too, as above.
+asio::awaitable<SendResult> HttpTransport::read_answer(std::string_view body,
+                                                       std::uint64_t generation) {
+  SendResult out;
+  const beast::error_code ec = co_await read_response(out, generation);
+  if (abandoned(generation)) co_return SendResult{SendStatus::kAborted};
+  if (!ec) co_return out;
+  close();
+  if (awaiting_on_reused_ && connection_dropped(ec)) co_return co_await exchange(body, generation);
+  co_return cannot_reach(ec);
+}
+
+asio::awaitable<beast::error_code> HttpTransport::write_request(std::string_view body,
+                                                                std::uint64_t generation) {
+  if (!socket_.is_open()) {
+    if (auto ec = co_await connect(generation)) co_return ec;
+  }
+  auto req = make_request(body);
+  auto [ec, written] = co_await http::async_write(socket_, req, kNoThrow);
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> HttpTransport::read_response(SendResult& out,
+                                                                std::uint64_t generation) {
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBody);
+  auto [ec, read] = co_await http::async_read(socket_, buffer_, parser, kNoThrow);
+  if (abandoned(generation) || ec) co_return ec;
+  if (!parser.get().keep_alive()) close();
+  out = classify(parser.get());
+  co_return ec;
+}
+
+// Connection failures are transient (OTLP spec, "Failures": the server may
+// be restarting); they are retried like 503.
+SendResult HttpTransport::cannot_reach(const beast::error_code& ec) const {
+  return {
       SendStatus::kRetryable, {}, {}, "cannot reach " + options_.endpoint + ": " + ec.message()};
 }
 

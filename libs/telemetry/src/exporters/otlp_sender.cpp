@@ -58,10 +58,23 @@ class Sender final : public OtlpSender {
   ~Sender() override { shutdown(); }
 
   OtlpSendOutcome send(std::string_view body, Clock::time_point deadline) noexcept override;
+  bool start(std::string_view body, Clock::time_point deadline) noexcept override;
+  OtlpSendOutcome finish() noexcept override;
   void shutdown() noexcept override;
   const OtlpExporterOptions& options() const noexcept override { return options_; }
 
  private:
+  // The body to put on the wire (compressed when gzip is on); nullopt with
+  // `out` set when compression failed.
+  std::optional<std::string_view> wire_body(std::string_view body, OtlpSendOutcome& out);
+  // The attempt deadline: min(timeout, time left).
+  Clock::time_point attempt_deadline(Clock::time_point now, Clock::time_point deadline) const {
+    return deadline - now > options_.timeout ? now + options_.timeout : deadline;
+  }
+  // Attempts until one is final, the retry policy gives up or `deadline`
+  // comes; `first` is the first attempt's result when it was made elsewhere.
+  OtlpSendOutcome attempts(std::string_view body, Clock::time_point deadline,
+                           std::optional<otlp::SendResult> first) noexcept;
   std::chrono::nanoseconds backoff(int retry) const noexcept;
   // Sleeps until `until`; false when shutdown() cut the sleep short.
   bool sleep_until(Clock::time_point until);
@@ -70,33 +83,106 @@ class Sender final : public OtlpSender {
   const std::unique_ptr<otlp::Transport> transport_;
   std::string compressed_;  // reused: one send at a time
 
+  // Between start() and finish().
+  struct Started {
+    std::string_view body;  // as written: compressed when gzip is on
+    Clock::time_point deadline;
+    Clock::time_point attempt_deadline;
+    bool awaiting = false;                   // the request is written, its answer unread
+    std::optional<otlp::SendResult> result;  // set when the attempt ended in write()
+    std::optional<OtlpSendOutcome> outcome;  // set when there was no attempt
+  };
+  std::optional<Started> started_;
+
   std::mutex mu_;
   std::condition_variable wake_;  // ends backoff sleeps on shutdown
   bool shutdown_ = false;         // guarded by mu_
 };
 
+std::optional<std::string_view> Sender::wire_body(std::string_view body, OtlpSendOutcome& out) {
+  // gRPC compresses in its own framing (ClientContext), HTTP here.
+  if (!options_.gzip || options_.protocol == OtlpProtocol::kGrpc) return body;
+  if (!gzip_compress(body, compressed_)) {
+    out.status = OtlpSendOutcome::Status::kPermanent;
+    out.error = "gzip compression failed";
+    return std::nullopt;
+  }
+  return compressed_;
+}
+
+OtlpSendOutcome Sender::send(std::string_view body, Clock::time_point deadline) noexcept {
+  OtlpSendOutcome out;
+  try {
+    const auto wire = wire_body(body, out);
+    if (!wire) return out;
+    return attempts(*wire, deadline, std::nullopt);
+  } catch (const std::exception& e) {  // allocation failures only
+    out.status = OtlpSendOutcome::Status::kRetryable;
+    out.error = e.what();
+    return out;
+  }
+}
+
+bool Sender::start(std::string_view body, Clock::time_point deadline) noexcept {
+  started_.emplace();
+  Started& s = *started_;
+  s.deadline = deadline;
+  OtlpSendOutcome out;
+  try {
+    const auto wire = wire_body(body, out);
+    if (!wire) {
+      s.outcome = std::move(out);
+      return false;
+    }
+    s.body = *wire;
+    const auto now = Clock::now();
+    if (now >= deadline) return false;  // attempts() reports it
+    s.attempt_deadline = attempt_deadline(now, deadline);
+    otlp::SendResult r = transport_->write(s.body, s.attempt_deadline);
+    if (r.status == otlp::SendStatus::kOk) {
+      s.awaiting = true;
+      return true;
+    }
+    s.result = std::move(r);
+  } catch (const std::exception& e) {  // allocation failures only
+    out.status = OtlpSendOutcome::Status::kRetryable;
+    out.error = e.what();
+    s.outcome = std::move(out);
+  }
+  return false;
+}
+
+OtlpSendOutcome Sender::finish() noexcept {
+  if (!started_) {
+    OtlpSendOutcome out;
+    out.error = "finish() without start()";
+    return out;
+  }
+  Started s = std::move(*started_);
+  started_.reset();
+  if (s.outcome) return std::move(*s.outcome);
+  if (s.awaiting) s.result = transport_->answer(s.attempt_deadline);
+  // Without a first attempt (the deadline had passed) this reports that.
+  return attempts(s.body, s.deadline, std::move(s.result));
+}
+
 // Nothing outlives `deadline`: an attempt gets min(timeout, time left), and
 // a delay that would end past the deadline ends the send instead.
-OtlpSendOutcome Sender::send(std::string_view body, Clock::time_point deadline) noexcept {
+OtlpSendOutcome Sender::attempts(std::string_view body, Clock::time_point deadline,
+                                 std::optional<otlp::SendResult> first) noexcept {
   OtlpSendOutcome out;
   out.status = OtlpSendOutcome::Status::kRetryable;
   out.error = "deadline passed before the first attempt";
   try {
-    // gRPC compresses in its own framing (ClientContext), HTTP here.
-    if (options_.gzip && options_.protocol != OtlpProtocol::kGrpc) {
-      if (!gzip_compress(body, compressed_)) {
-        out.status = OtlpSendOutcome::Status::kPermanent;
-        out.error = "gzip compression failed";
-        return out;
-      }
-      body = compressed_;
-    }
     for (int attempt = 1;; ++attempt) {
-      const auto now = Clock::now();
-      if (now >= deadline) return out;
-      const auto attempt_deadline =
-          deadline - now > options_.timeout ? now + options_.timeout : deadline;
-      otlp::SendResult r = transport_->send(body, attempt_deadline);
+      otlp::SendResult r;
+      if (attempt == 1 && first) {
+        r = std::move(*first);
+      } else {
+        const auto now = Clock::now();
+        if (now >= deadline) return out;
+        r = transport_->send(body, attempt_deadline(now, deadline));
+      }
       out = {to_status(r.status), std::move(r.partial), std::move(r.error), attempt};
       if (r.status != otlp::SendStatus::kRetryable) return out;
       if (!options_.retry.enabled || attempt >= options_.retry.max_attempts) return out;

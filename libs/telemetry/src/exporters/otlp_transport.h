@@ -35,8 +35,9 @@ struct SendResult {
   std::string error;
 };
 
-// One connection to the backend. send() is called by one thread at a time
-// (the exporter's caller); shutdown() may come from any thread at any time.
+// One connection to the backend. send(), write() and answer() are called by
+// one thread at a time (the exporter's caller); shutdown() may come from any
+// thread at any time.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -44,8 +45,25 @@ class Transport {
   // compressed) ExportTraceServiceRequest. Returns by `deadline`. After
   // shutdown() every call returns kAborted at once.
   virtual SendResult send(std::string_view body, Clock::time_point deadline) noexcept = 0;
+  // send() in two halves, so that the caller can do other work while the
+  // backend answers: write() returns once the request is written (kOk), and
+  // answer() then reads its answer, by its own `deadline`. Any other status
+  // from write() is the attempt's outcome, and there is no answer to read.
+  // `body` must stay valid until answer() returns; nothing else is sent in
+  // between. This default makes the whole attempt in write(), and keeps a
+  // success for answer().
+  virtual SendResult write(std::string_view body, Clock::time_point deadline) noexcept {
+    SendResult r = send(body, deadline);
+    if (r.status != SendStatus::kOk) return r;
+    held_ = std::move(r);
+    return {SendStatus::kOk, {}, {}, {}};
+  }
+  virtual SendResult answer(Clock::time_point /*deadline*/) noexcept { return std::move(held_); }
   // Makes an in-flight send() return kAborted promptly; idempotent.
   virtual void shutdown() noexcept = 0;
+
+ private:
+  SendResult held_;  // the default write()'s outcome, for answer()
 };
 
 // Both expect options that passed validate().

@@ -186,9 +186,10 @@ void BatchSpanProcessor::State::run() noexcept {
     std::uint64_t flush_target = 0;
     bool flushing = false;
     bool stop = false;
+    bool timed = false;
     {
       std::unique_lock lock(mu);
-      wake_worker.wait_until(lock, next_export, [&] {
+      timed = !wake_worker.wait_until(lock, next_export, [&] {
         return stopping || queued() >= options.max_export_batch_size ||
                flush_requested != flush_completed;
       });
@@ -201,8 +202,10 @@ void BatchSpanProcessor::State::run() noexcept {
     }
     if (!batch.empty()) export_all(batch);
     if (!encoded_batch.spans.empty()) export_all(encoded_batch);
-    if (flushing || stop) {
-      // A flush covers what the exporter itself may buffer.
+    if (flushing || stop || timed) {
+      // A flush covers what the exporter itself may buffer, and so does a
+      // pass the schedule delay started: spans stop waiting in an exporter
+      // once traffic stops (OtlpExporterOptions::overlap_answers).
       if (!aborted.load()) exporter->force_flush(Clock::now() + options.export_timeout);
     }
     next_export = Clock::now() + options.schedule_delay;

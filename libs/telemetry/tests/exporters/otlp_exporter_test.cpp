@@ -340,6 +340,184 @@ TEST(OtlpExporterHttp, PartialSuccessCountsRejectedSpansAsFailed) {
 }
 
 // ---------------------------------------------------------------------------
+// OTLP/HTTP with overlapped answers: export_spans returns once the request is
+// written; the answer is read when the next batch goes or at force_flush.
+
+OtlpExporterOptions overlapped(OtlpExporterOptions o) {
+  o.overlap_answers = true;
+  return o;
+}
+
+std::size_t span_count(const otlp_test::HttpRequestRecord& r) {
+  auto spans = otlp_test::spans_from_proto_bytes(r.body);
+  EXPECT_TRUE(spans) << "request body does not decode";
+  return spans ? spans->size() : 0;
+}
+
+TEST(OtlpExporterHttpOverlapped, BatchIsWrittenAtOnceAndCountedWhenItsAnswerIsRead) {
+  FakeHttpCollector server;
+  auto exporter =
+      make_otlp_exporter(overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url())));
+  const auto spans = make_spans(3);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(spans, Clock::now() + 10s), ExportResult::kSuccess);
+  ASSERT_TRUE(server.wait_for_requests(1));
+  auto got = otlp_test::spans_from_proto_bytes(server.requests()[0].body);
+  ASSERT_TRUE(got);
+  expect_same_spans(spans, *got);
+  // The answer is in the socket, unread: nothing is counted yet.
+  EXPECT_EQ(counters.exported(), 0u);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(counters.exported(), 3u);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));  // nothing left to settle
+  EXPECT_EQ(counters.exported(), 3u);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(OtlpExporterHttpOverlapped, NextBatchSettlesThePreviousOneFirst) {
+  FakeHttpCollector server;
+  auto exporter =
+      make_otlp_exporter(overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url())));
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(2), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_EQ(counters.exported(), 2u);  // the first batch's answer, read before the second went
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(counters.exported(), 5u);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].connection, requests[1].connection);  // one kept-alive connection
+  EXPECT_EQ(span_count(requests[0]), 2u);
+  EXPECT_EQ(span_count(requests[1]), 3u);
+}
+
+TEST(OtlpExporterHttpOverlapped, RetryableAnswerIsRetriedBeforeTheNextBatchGoes) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.status = 503}, HttpReply{}, HttpReply{}});
+  auto exporter =
+      make_otlp_exporter(overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url())));
+  CounterDelta counters;
+  const auto first = make_spans(2);
+  EXPECT_EQ(exporter->export_spans(first, Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].body, requests[1].body);  // the first batch, sent again
+  EXPECT_EQ(span_count(requests[2]), 3u);
+  EXPECT_EQ(counters.retries(), 1u);
+  EXPECT_EQ(counters.exported(), 5u);
+  EXPECT_EQ(counters.failed(), 0u);
+}
+
+TEST(OtlpExporterHttpOverlapped, RejectedBatchIsCountedAsFailedWhenSettled) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.status = 400}});
+  auto exporter =
+      make_otlp_exporter(overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url())));
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(4), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(counters.failed(), 4u);
+  EXPECT_EQ(counters.exported(), 0u);
+  EXPECT_EQ(counters.retries(), 0u);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(OtlpExporterHttpOverlapped, ConnectionClosedInsteadOfAnAnswerGetsOneFreshAttempt) {
+  FakeHttpCollector server;
+  // The second request, on the kept-alive connection, is read and never
+  // answered: what a server closing an idle connection looks like.
+  server.script({HttpReply{}, HttpReply{.close_instead = true}, HttpReply{}});
+  auto exporter =
+      make_otlp_exporter(overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url())));
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_EQ(exporter->export_spans(make_spans(2), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].connection, requests[1].connection);
+  EXPECT_NE(requests[1].connection, requests[2].connection);
+  EXPECT_EQ(requests[1].body, requests[2].body);
+  EXPECT_EQ(counters.exported(), 3u);
+  EXPECT_EQ(counters.retries(), 0u);  // a reconnect is not a retry
+}
+
+TEST(OtlpExporterHttpOverlapped, JsonAndGzipBatchesAreOverlappedToo) {
+  FakeHttpCollector server;
+  auto options = overlapped(test_options(OtlpProtocol::kHttpJson, server.url()));
+  options.gzip = true;
+  server.script({HttpReply{.status = 503}, HttpReply{}});
+  auto exporter = make_otlp_exporter(options);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(2), Clock::now() + 10s), ExportResult::kSuccess);
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, requests[1].body);  // the compressed bytes, resent as they were
+  EXPECT_EQ(requests[1].headers.at("content-encoding"), "gzip");
+  EXPECT_EQ(requests[1].headers.at("content-type"), "application/json");
+  auto parsed = boost::json::parse(gunzip(requests[1].body));
+  EXPECT_EQ(parsed.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array().size(),
+            2u);
+  EXPECT_EQ(counters.exported(), 2u);
+}
+
+TEST(OtlpExporterHttpOverlapped, SlowAnswerFailsTheBatchByItsAttemptDeadline) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.delay = 60s}});
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 200ms;
+  options.retry.enabled = false;
+  auto exporter = make_otlp_exporter(options);
+  CounterDelta counters;
+  const auto deadline = Clock::now() + 30s;
+  EXPECT_EQ(exporter->export_spans(make_spans(2), deadline), ExportResult::kSuccess);
+  EXPECT_TRUE(exporter->force_flush(deadline));
+  EXPECT_LT(Clock::now(), deadline);
+  EXPECT_EQ(counters.failed(), 2u);
+  EXPECT_EQ(counters.exported(), 0u);
+}
+
+TEST(OtlpExporterHttpOverlapped, ShutdownWithAnAnswerUnreadEndsWithoutWaitingForIt) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.delay = 60s}});
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 100s;
+  auto exporter = make_otlp_exporter(options);
+  CounterDelta counters;
+  const auto far = Clock::now() + 50s;
+  EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 100s), ExportResult::kSuccess);
+  ASSERT_TRUE(server.wait_for_requests(1));
+  exporter->shutdown();
+  exporter.reset();  // settles the batch without I/O
+  EXPECT_LT(Clock::now(), far);
+  EXPECT_EQ(counters.failed(), 3u);
+  EXPECT_EQ(counters.exported(), 0u);
+}
+
+TEST(OtlpExporterHttpOverlapped, ShutdownInterruptsASettleWaitingForAnAnswer) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.delay = 60s}});
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 100s;
+  auto exporter = make_otlp_exporter(options);
+  EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 100s), ExportResult::kSuccess);
+  ASSERT_TRUE(server.wait_for_requests(1));
+  const auto far = Clock::now() + 50s;
+  auto flushing =
+      std::async(std::launch::async, [&] { return exporter->force_flush(Clock::now() + 100s); });
+  std::this_thread::sleep_for(50ms);  // let it block on the answer (the test holds either way)
+  exporter->shutdown();
+  EXPECT_TRUE(flushing.get());
+  EXPECT_LT(Clock::now(), far);
+  // SpanExporter spec, "Shutdown": later exports fail, without I/O.
+  EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 10s), ExportResult::kFailure);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
 // OTLP/gRPC
 
 std::string metadata(const otlp_test::GrpcRequestRecord& rec, const std::string& key) {

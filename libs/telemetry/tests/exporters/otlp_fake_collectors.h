@@ -51,6 +51,8 @@ struct HttpReply {
   // Close the connection after answering, without saying so (what an idle
   // timeout on the server looks like to a keep-alive client).
   bool close_after = false;
+  // Close the connection instead of answering (the request was read).
+  bool close_instead = false;
 };
 
 class FakeHttpCollector {
@@ -130,6 +132,7 @@ class FakeHttpCollector {
         boost::asio::steady_timer timer(io_, reply.delay);
         co_await timer.async_wait(kNoThrow);
       }
+      if (reply.close_instead) co_return;
       http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
       for (const auto& [k, v] : reply.headers) res.set(k, v);
       res.body() = reply.body;

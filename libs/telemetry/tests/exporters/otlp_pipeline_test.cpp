@@ -6,6 +6,7 @@
 
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "exporters/otlp_fake_collectors.h"
 #include "otlp_test_util.h"
@@ -22,9 +23,10 @@ using otlp_test::FakeHttpCollector;
 using otlp_test::HttpReply;
 
 std::unique_ptr<TracerProvider> make_provider(const std::string& endpoint,
-                                              BatchSpanProcessorOptions bsp) {
+                                              BatchSpanProcessorOptions bsp, bool overlap) {
   OtlpExporterOptions xo;
   xo.endpoint = endpoint;
+  xo.overlap_answers = overlap;
   xo.timeout = 200ms;
   xo.retry.initial_backoff = 10ms;
   xo.retry.max_backoff = 50ms;
@@ -50,13 +52,21 @@ void end_spans(TracerProvider& provider, int threads, int per_thread) {
   for (auto& t : pool) t.join();
 }
 
-TEST(OtlpPipeline, SlowCollectorDropsAndCountsWithoutHoldingCallers) {
+// The fault tests run with the exporter waiting for each answer and with
+// answers read when the next batch goes (OtlpExporterOptions::overlap_answers).
+class OtlpPipelineFaults : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(, OtlpPipelineFaults, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Overlapped" : "Waiting"; });
+
+TEST_P(OtlpPipelineFaults, SlowCollectorDropsAndCountsWithoutHoldingCallers) {
   FakeHttpCollector server;
   server.script(std::vector<HttpReply>(50, HttpReply{.delay = 10s}));
-  auto provider = make_provider(server.url(), {.schedule_delay = 10ms,
-                                               .max_queue_size = 256,
-                                               .max_export_batch_size = 64,
-                                               .export_timeout = 300ms});
+  auto provider = make_provider(server.url(),
+                                {.schedule_delay = 10ms,
+                                 .max_queue_size = 256,
+                                 .max_export_batch_size = 64,
+                                 .export_timeout = 300ms},
+                                GetParam());
   const auto before = SdkCounters::instance().snapshot();
   // 20,000 spans against a collector that answers nothing for 10 s: the
   // callers finish regardless, and most spans are dropped at the queue.
@@ -77,16 +87,18 @@ TEST(OtlpPipeline, SlowCollectorDropsAndCountsWithoutHoldingCallers) {
   EXPECT_EQ(after.spans_exported - before.spans_exported, 0u);
 }
 
-TEST(OtlpPipeline, CollectorDownThenBackDeliversLaterSpans) {
+TEST_P(OtlpPipelineFaults, CollectorDownThenBackDeliversLaterSpans) {
   FakeHttpCollector server;
   // Unavailable for the first batch's five attempts (the retry limit), then
   // healthy.
   server.script(
       std::vector<HttpReply>(5, HttpReply{.status = 503, .headers = {{"Retry-After", "0"}}}));
-  auto provider = make_provider(server.url(), {.schedule_delay = 10ms,
-                                               .max_queue_size = 2048,
-                                               .max_export_batch_size = 512,
-                                               .export_timeout = 300ms});
+  auto provider = make_provider(server.url(),
+                                {.schedule_delay = 10ms,
+                                 .max_queue_size = 2048,
+                                 .max_export_batch_size = 512,
+                                 .export_timeout = 300ms},
+                                GetParam());
   const auto before = SdkCounters::instance().snapshot();
   end_spans(*provider, 1, 10);
   ASSERT_TRUE(server.wait_for_requests(5));
@@ -110,11 +122,13 @@ TEST(OtlpPipeline, CollectorDownThenBackDeliversLaterSpans) {
   EXPECT_GE(delivered, 10u);
 }
 
-TEST(OtlpPipeline, UnreachableEndpointFailsBatchesAndShutsDownByTheDeadline) {
-  auto provider = make_provider("http://127.0.0.1:1/v1/traces", {.schedule_delay = 10ms,
-                                                                 .max_queue_size = 512,
-                                                                 .max_export_batch_size = 128,
-                                                                 .export_timeout = 200ms});
+TEST_P(OtlpPipelineFaults, UnreachableEndpointFailsBatchesAndShutsDownByTheDeadline) {
+  auto provider = make_provider("http://127.0.0.1:1/v1/traces",
+                                {.schedule_delay = 10ms,
+                                 .max_queue_size = 512,
+                                 .max_export_batch_size = 128,
+                                 .export_timeout = 200ms},
+                                GetParam());
   const auto before = SdkCounters::instance().snapshot();
   end_spans(*provider, 2, 1000);
   const auto deadline = Clock::now() + 1s;
@@ -142,16 +156,22 @@ TEST(OtlpPipeline, ProtobufExportersCanEncodeSpansWhereTheyEnd) {
 
 // Spans ended on many threads at once, with packed attributes, encoded by
 // the worker a batch at a time or (encode_on_end) where they end with the
-// request assembled around their bytes: every span arrives once, whole,
-// under its own scope.
-class OtlpPipelinePaths : public ::testing::TestWithParam<bool> {};
-INSTANTIATE_TEST_SUITE_P(, OtlpPipelinePaths, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "EncodeOnEnd" : "Worker"; });
+// request assembled around their bytes, each batch's answer awaited or
+// overlapped with the next batch: every span arrives once, whole, under its
+// own scope.
+class OtlpPipelinePaths : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
+INSTANTIATE_TEST_SUITE_P(, OtlpPipelinePaths,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param) ? "EncodeOnEnd" : "Worker") +
+                                  (std::get<1>(info.param) ? "Overlapped" : "Waiting");
+                         });
 
 TEST_P(OtlpPipelinePaths, SpansFromManyThreadsArriveWholeOnce) {
   FakeHttpCollector server;
   OtlpExporterOptions xo;
   xo.endpoint = server.url();
+  xo.overlap_answers = std::get<1>(GetParam());
   TracerProviderOptions o;
   o.resource = std::make_shared<const Resource>(
       std::vector<Attribute>{{"service.name", std::string("pipeline-test")}});
@@ -159,8 +179,9 @@ TEST_P(OtlpPipelinePaths, SpansFromManyThreadsArriveWholeOnce) {
       make_otlp_exporter(xo), BatchSpanProcessorOptions{.schedule_delay = 10ms,
                                                         .max_queue_size = 8192,
                                                         .max_export_batch_size = 100,
-                                                        .encode_on_end = GetParam()}));
+                                                        .encode_on_end = std::get<0>(GetParam())}));
   TracerProvider provider(std::move(o));
+  const auto before = SdkCounters::instance().snapshot();
   constexpr int kThreads = 4, kPerThread = 300;
   std::vector<std::thread> pool;
   for (int t = 0; t < kThreads; ++t) {
@@ -177,6 +198,9 @@ TEST_P(OtlpPipelinePaths, SpansFromManyThreadsArriveWholeOnce) {
   }
   for (auto& t : pool) t.join();
   ASSERT_TRUE(provider.force_flush(Clock::now() + 10s));
+  // The flush settled the last batch's answer too: every span is counted.
+  EXPECT_EQ(SdkCounters::instance().snapshot().spans_exported - before.spans_exported,
+            static_cast<std::uint64_t>(kThreads * kPerThread));
 
   std::set<std::pair<std::int64_t, std::int64_t>> seen;
   for (const auto& r : server.requests()) {
@@ -201,6 +225,30 @@ TEST_P(OtlpPipelinePaths, SpansFromManyThreadsArriveWholeOnce) {
     }
   }
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+// With answers overlapped, the last batch's answer is read by the pass the
+// schedule delay starts once traffic stops: its spans are counted without
+// anyone flushing.
+TEST(OtlpPipelineOverlapped, LastBatchIsSettledOnceTrafficStops) {
+  FakeHttpCollector server;
+  auto provider = make_provider(server.url(),
+                                {.schedule_delay = 10ms,
+                                 .max_queue_size = 2048,
+                                 .max_export_batch_size = 512,
+                                 .export_timeout = 10s},
+                                true);
+  const auto before = SdkCounters::instance().snapshot();
+  end_spans(*provider, 1, 700);
+  const auto give_up = Clock::now() + 20s;
+  while (SdkCounters::instance().snapshot().spans_exported - before.spans_exported < 700 &&
+         Clock::now() < give_up)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(SdkCounters::instance().snapshot().spans_exported - before.spans_exported, 700u);
+  std::size_t delivered = 0;
+  for (const auto& r : server.requests())
+    delivered += otlp_test::spans_from_proto_bytes(r.body)->size();
+  EXPECT_EQ(delivered, 700u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "exporters/otlp_fake_collectors.h"
 #include "spanline/telemetry/sdk/counters.h"
 
 namespace spanline::telemetry {
@@ -29,7 +30,8 @@ class Headers final : public TextMapGetter, public TextMapSetter {
 void clear_env() {
   for (auto* v : {"OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
                   "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_TRACES_EXPORTER",
-                  "OTEL_PROPAGATORS", "SPANLINE_CONSOLE_FORMAT"})
+                  "OTEL_PROPAGATORS", "SPANLINE_CONSOLE_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
+                  "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"})
     unsetenv(v);
 }
 
@@ -51,6 +53,28 @@ TEST(Setup, ConsoleExporterServiceNameAndDefaultPropagators) {
   span.end();
   EXPECT_TRUE(shutdown_global());
   EXPECT_EQ(SdkCounters::instance().snapshot().spans_exported - before.spans_exported, 1u);
+  clear_env();
+}
+
+// The OTLP exporter setup_from_env builds does not wait for each answer
+// (OtlpExporterOptions::overlap_answers): a batch is counted once its answer
+// is read, here at shutdown, as the schedule delay is far off.
+TEST(Setup, OtlpExporterOverlapsAnswersWithTheNextBatch) {
+  clear_env();
+  otlp_test::FakeHttpCollector server;
+  setenv("OTEL_TRACES_EXPORTER", "otlp", 1);
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", server.url("").c_str(), 1);
+  setenv("OTEL_BSP_SCHEDULE_DELAY", "600000", 1);
+  setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4", 1);
+  auto& provider = setup_from_env();
+  const auto before = SdkCounters::instance().snapshot();
+  for (int i = 0; i < 4; ++i) provider.get_tracer("t").start_span("op").end();
+  ASSERT_TRUE(server.wait_for_requests(1));
+  EXPECT_EQ(server.requests()[0].target, "/v1/traces");
+  EXPECT_EQ(SdkCounters::instance().snapshot().spans_exported - before.spans_exported, 0u);
+  EXPECT_TRUE(shutdown_global());
+  EXPECT_EQ(SdkCounters::instance().snapshot().spans_exported - before.spans_exported, 4u);
+  EXPECT_EQ(server.requests().size(), 1u);
   clear_env();
 }
 

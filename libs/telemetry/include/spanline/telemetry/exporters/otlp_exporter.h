@@ -37,6 +37,16 @@ struct OtlpExporterOptions {
   // gRPC: plaintext even for a scheme-less endpoint. HTTP: the URL scheme rules.
   bool insecure = false;
   OtlpRetryOptions retry;
+  // export_spans() returns as soon as the batch's request is written, with
+  // kSuccess, and the backend's answer to it is read when the next batch is
+  // exported or by force_flush(), which count the batch and retry it as
+  // export_spans() would have (within its own deadline). The exporting
+  // thread then blocks once per batch instead of twice and is not woken for
+  // answers, and the backend's latency overlaps the next batch. For a batch
+  // processor, which does not act on the result and calls force_flush()
+  // when it flushes, stops or goes idle; setup_from_env() turns it on. Off,
+  // export_spans() returns the batch's outcome.
+  bool overlap_answers = false;
 
   // From OTEL_EXPORTER_OTLP_{,TRACES_}{ENDPOINT,HEADERS,TIMEOUT,COMPRESSION,
   // INSECURE,PROTOCOL}; the signal-specific variable wins, and a generic

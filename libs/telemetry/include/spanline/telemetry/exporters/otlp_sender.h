@@ -40,6 +40,17 @@ class OtlpSender {
   // Retry-After / RetryInfo) until `deadline`. One call at a time per
   // sender; use one sender per concurrent caller.
   virtual OtlpSendOutcome send(std::string_view body, Clock::time_point deadline) noexcept = 0;
+  // send() in two halves, for a caller with other work to do while the
+  // backend answers: start() returns once the first attempt's request is
+  // written (OTLP/HTTP; gRPC sends the whole attempt here), and finish()
+  // reads its answer and then does what send() does after a first attempt
+  // (retries, backoff), by the same deadline. `body` must stay valid until
+  // finish() returns, and every start() needs its finish() before the next
+  // send() or start(). start() is false when the first attempt ended
+  // without an answer to wait for (no connection, shutdown...): finish()
+  // then carries on from that outcome without waiting.
+  virtual bool start(std::string_view body, Clock::time_point deadline) noexcept = 0;
+  virtual OtlpSendOutcome finish() noexcept = 0;
   // Makes a send() in flight (attempt or backoff sleep) return kAborted
   // promptly, and every later one at once. Any thread; idempotent.
   virtual void shutdown() noexcept = 0;

@@ -57,7 +57,10 @@ class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
   // Exports one batch; called by one thread at a time. Must return by
-  // `deadline` (retries included). The spans stay owned by the caller.
+  // `deadline` (retries included). The spans stay owned by the caller. An
+  // exporter may return once the batch is on its way and account for it
+  // later, by force_flush() at the latest (OtlpExporterOptions::
+  // overlap_answers); kSuccess then means "sent".
   virtual ExportResult export_spans(std::span<const std::unique_ptr<SpanData>> spans,
                                     Deadline deadline) noexcept = 0;
   virtual bool force_flush(Deadline /*deadline*/) noexcept { return true; }
