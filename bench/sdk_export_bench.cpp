@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   xo.endpoint = args.endpoint;
   xo.timeout = 2s;
   xo.retry.enabled = !args.dead;
+  xo.overlap_answers = true;  // as setup_from_env builds it
   st::BatchSpanProcessorOptions bo;
   bo.max_queue_size = 8192;
   bo.max_export_batch_size = 512;
