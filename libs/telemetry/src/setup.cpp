@@ -31,8 +31,9 @@ std::vector<std::unique_ptr<SpanProcessor>> processors_from_env(
         continue;
       }
       // The batch processor does not act on an export's result: the export
-      // thread need not wait for each answer.
-      options.overlap_answers = true;
+      // thread need not wait for each answer (OTLP/HTTP; a gRPC export is
+      // one call either way).
+      options.overlap_answers = options.protocol != OtlpProtocol::kGrpc;
       exporter = make_otlp_exporter(std::move(options));
     } else if (name == "console" || name == "logging") {
       ConsoleExporterOptions options;

@@ -142,9 +142,9 @@ class OtlpExporter final : public SpanExporter {
   ExportResult export_encoded(std::string_view bytes, std::span<const EncodedSpan> spans,
                               Deadline deadline) noexcept override;
   // Settles the batch whose answer is still to be read (overlap_answers).
-  bool force_flush(Deadline /*deadline*/) noexcept override {
+  bool force_flush(Deadline deadline) noexcept override {
     std::lock_guard lock(mu_);
-    settle();
+    settle(deadline);
     return true;
   }
   void shutdown() noexcept override {
@@ -157,8 +157,9 @@ class OtlpExporter final : public SpanExporter {
   ExportResult export_batch(std::size_t spans, Deadline deadline, Encode&& encode) noexcept;
   // Counts and logs a batch's outcome; the export result it makes.
   ExportResult account(const OtlpSendOutcome& result, std::size_t spans) noexcept;
-  // Reads the answer to the batch started last, if any, and accounts for it.
-  void settle() noexcept;
+  // Reads the answer to the batch started last, if any, and accounts for
+  // it; retries end by the batch's deadline or `deadline`, the earlier.
+  void settle(Deadline deadline = Deadline::max()) noexcept;
   void report(const OtlpSendOutcome& result, std::size_t spans) noexcept;
 
   const std::string endpoint_;
@@ -230,14 +231,14 @@ ExportResult OtlpExporter::export_batch(std::size_t spans, Deadline deadline,
   if (!overlap_) return account(sender_->send(body, deadline), spans);
   // Written: the answer is read later. Not written (shutdown, no
   // connection): the batch is settled now, as without overlap.
-  if (!sender_->start(body, deadline)) return account(sender_->finish(), spans);
+  if (!sender_->start(body, deadline)) return account(sender_->finish(deadline), spans);
   unsettled_ = spans;
   return ExportResult::kSuccess;
 }
 
-void OtlpExporter::settle() noexcept {
+void OtlpExporter::settle(Deadline deadline) noexcept {
   if (unsettled_ == 0) return;
-  account(sender_->finish(), std::exchange(unsettled_, 0));
+  account(sender_->finish(deadline), std::exchange(unsettled_, 0));
 }
 
 ExportResult OtlpExporter::account(const OtlpSendOutcome& result, std::size_t spans) noexcept {

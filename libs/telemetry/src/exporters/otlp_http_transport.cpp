@@ -104,6 +104,7 @@ class HttpTransport final : public Transport {
     return generation != generation_ || shutting_down_.load(std::memory_order_acquire);
   }
   void close() noexcept;
+  void forget_unread_answer() noexcept;
 
   const OtlpExporterOptions options_;
   Endpoint endpoint_;
@@ -162,6 +163,9 @@ SendResult HttpTransport::run(Start&& start, Clock::time_point deadline) noexcep
                      if (error) result = {SendStatus::kRetryable, {}, {}, "internal error"};
                      result_ = std::move(result);
                    });
+    // What needs no waiting completes even past the deadline: an answer
+    // that arrived while nobody was reading (answer() after write()).
+    io_.poll();
     while (!result_ && !io_.stopped() && !shutting_down_.load(std::memory_order_acquire) &&
            Clock::now() < deadline)
       io_.run_one_until(deadline);
@@ -181,13 +185,21 @@ SendResult HttpTransport::run(Start&& start, Clock::time_point deadline) noexcep
   }
 }
 
-SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
+// A new request while an answer is unread would take that answer for its
+// own: the connection goes first.
+void HttpTransport::forget_unread_answer() noexcept {
+  if (awaiting_.data() == nullptr) return;
   awaiting_ = {};
+  close();
+}
+
+SendResult HttpTransport::send(std::string_view body, Clock::time_point deadline) noexcept {
+  forget_unread_answer();
   return run([&](std::uint64_t generation) { return exchange(body, generation); }, deadline);
 }
 
 SendResult HttpTransport::write(std::string_view body, Clock::time_point deadline) noexcept {
-  awaiting_ = {};
+  forget_unread_answer();
   SendResult r =
       run([&](std::uint64_t generation) { return write_only(body, generation); }, deadline);
   if (r.status == SendStatus::kOk) awaiting_ = body;

@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -59,7 +60,7 @@ class Sender final : public OtlpSender {
 
   OtlpSendOutcome send(std::string_view body, Clock::time_point deadline) noexcept override;
   bool start(std::string_view body, Clock::time_point deadline) noexcept override;
-  OtlpSendOutcome finish() noexcept override;
+  OtlpSendOutcome finish(Clock::time_point deadline) noexcept override;
   void shutdown() noexcept override;
   const OtlpExporterOptions& options() const noexcept override { return options_; }
 
@@ -152,7 +153,7 @@ bool Sender::start(std::string_view body, Clock::time_point deadline) noexcept {
   return false;
 }
 
-OtlpSendOutcome Sender::finish() noexcept {
+OtlpSendOutcome Sender::finish(Clock::time_point deadline) noexcept {
   if (!started_) {
     OtlpSendOutcome out;
     out.error = "finish() without start()";
@@ -161,7 +162,8 @@ OtlpSendOutcome Sender::finish() noexcept {
   Started s = std::move(*started_);
   started_.reset();
   if (s.outcome) return std::move(*s.outcome);
-  if (s.awaiting) s.result = transport_->answer(s.attempt_deadline);
+  s.deadline = std::min(s.deadline, deadline);
+  if (s.awaiting) s.result = transport_->answer(std::min(s.attempt_deadline, s.deadline));
   // Without a first attempt (the deadline had passed) this reports that.
   return attempts(s.body, s.deadline, std::move(s.result));
 }

@@ -182,6 +182,7 @@ void BatchSpanProcessor::State::run() noexcept {
   else
     batch.reserve(options.max_queue_size);
   auto next_export = Clock::now() + options.schedule_delay;
+  bool unflushed = false;  // batches exported since the exporter's last flush
   for (;;) {
     std::uint64_t flush_target = 0;
     bool flushing = false;
@@ -200,13 +201,16 @@ void BatchSpanProcessor::State::run() noexcept {
       encoded_batch.swap(encoded);
       in_flight += batch.size() + encoded_batch.spans.size();
     }
+    if (!batch.empty() || !encoded_batch.spans.empty()) unflushed = true;
     if (!batch.empty()) export_all(batch);
     if (!encoded_batch.spans.empty()) export_all(encoded_batch);
-    if (flushing || stop || timed) {
+    if (flushing || stop || (timed && unflushed)) {
       // A flush covers what the exporter itself may buffer, and so does a
-      // pass the schedule delay started: spans stop waiting in an exporter
-      // once traffic stops (OtlpExporterOptions::overlap_answers).
+      // pass the schedule delay started after exports: spans stop waiting
+      // in an exporter once traffic stops (OtlpExporterOptions::
+      // overlap_answers). An idle processor does not flush.
       if (!aborted.load()) exporter->force_flush(Clock::now() + options.export_timeout);
+      unflushed = false;
     }
     next_export = Clock::now() + options.schedule_delay;
     {

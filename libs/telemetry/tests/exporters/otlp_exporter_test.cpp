@@ -11,9 +11,11 @@
 #include <boost/json.hpp>
 
 #include <future>
+#include <thread>
 
 #include "exporters/otlp_fake_collectors.h"
 #include "otlp_test_util.h"
+#include "spanline/telemetry/exporters/otlp_sender.h"
 #include "spanline/telemetry/sdk/counters.h"
 
 namespace spanline::telemetry {
@@ -478,6 +480,57 @@ TEST(OtlpExporterHttpOverlapped, SlowAnswerFailsTheBatchByItsAttemptDeadline) {
   EXPECT_LT(Clock::now(), deadline);
   EXPECT_EQ(counters.failed(), 2u);
   EXPECT_EQ(counters.exported(), 0u);
+}
+
+// The attempt's timeout bounds the wait for an answer, not how late it is
+// read: one that arrived while nobody was reading counts.
+TEST(OtlpExporterHttpOverlapped, AnswerThatArrivedIsReadAfterItsAttemptDeadline) {
+  FakeHttpCollector server;
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 50ms;
+  auto exporter = make_otlp_exporter(options);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 10s), ExportResult::kSuccess);
+  ASSERT_TRUE(server.wait_for_requests(1));
+  std::this_thread::sleep_for(500ms);  // the answer arrives; the 50 ms pass
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 10s));
+  EXPECT_EQ(counters.exported(), 3u);
+  EXPECT_EQ(counters.retries(), 0u);
+  EXPECT_EQ(server.requests().size(), 1u);  // not sent again
+}
+
+TEST(OtlpExporterHttpOverlapped, FlushGivesUpOnAnUnansweredBatchByItsOwnDeadline) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.delay = 60s}});
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 100s;
+  auto exporter = make_otlp_exporter(options);
+  CounterDelta counters;
+  EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 100s), ExportResult::kSuccess);
+  ASSERT_TRUE(server.wait_for_requests(1));
+  const auto far = Clock::now() + 50s;
+  EXPECT_TRUE(exporter->force_flush(Clock::now() + 200ms));
+  EXPECT_LT(Clock::now(), far);
+  EXPECT_EQ(counters.failed(), 3u);
+  EXPECT_EQ(counters.exported(), 0u);
+}
+
+// OtlpSender misused: a send() while a start()ed request's answer is unread
+// must not take that answer for its own.
+TEST(OtlpSenderHttp, SendWhileAnAnswerIsUnreadGetsItsOwnAnswer) {
+  FakeHttpCollector server;
+  server.script({HttpReply{.status = 400}, HttpReply{}});
+  auto sender = OtlpSender::make(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  const std::string first = "first", second = "second";
+  ASSERT_TRUE(sender->start(first, Clock::now() + 10s));
+  ASSERT_TRUE(server.wait_for_requests(1));
+  std::this_thread::sleep_for(100ms);  // the 400 is in the socket (the test holds either way)
+  const OtlpSendOutcome out = sender->send(second, Clock::now() + 10s);
+  EXPECT_EQ(out.status, OtlpSendOutcome::Status::kOk) << out.error;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].body, "second");
+  EXPECT_NE(requests[0].connection, requests[1].connection);
 }
 
 TEST(OtlpExporterHttpOverlapped, ShutdownWithAnAnswerUnreadEndsWithoutWaitingForIt) {

@@ -135,6 +135,26 @@ TEST_P(BatchSpanProcessorPaths, ManyThreadsLoseNothingWhenQueueIsLargeEnough) {
   EXPECT_EQ(b.processor->dropped(), 0u);
 }
 
+// A pass the schedule delay starts flushes the exporter when batches went
+// out since its last flush (an exporter may hold their outcome: OTLP's
+// overlapped answers), and an idle processor leaves it alone.
+TEST_P(BatchSpanProcessorPaths, TimedPassFlushesTheExporterOnlyAfterExports) {
+  Bsp b(GetParam(), {.schedule_delay = 10ms, .max_queue_size = 100, .max_export_batch_size = 50});
+  auto flushes = [&] {
+    std::lock_guard lock(b.shared->mu);
+    return b.shared->flushes;
+  };
+  std::this_thread::sleep_for(200ms);  // about twenty idle passes
+  EXPECT_EQ(flushes(), 0);
+  b.processor->on_end(sampled_span());
+  ASSERT_TRUE(b.shared->wait_for(1, 10s));
+  const auto give_up = Clock::now() + 10s;
+  while (flushes() == 0 && Clock::now() < give_up) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(flushes(), 1);
+  std::this_thread::sleep_for(200ms);  // idle again
+  EXPECT_EQ(flushes(), 1);
+}
+
 TEST(BatchSpanProcessor, ValidateRejectsZeroes) {
   EXPECT_FALSE(BatchSpanProcessorOptions{.max_queue_size = 0}.validate().empty());
   EXPECT_FALSE(BatchSpanProcessorOptions{.max_export_batch_size = 0}.validate().empty());

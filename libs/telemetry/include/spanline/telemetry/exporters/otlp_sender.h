@@ -50,7 +50,9 @@ class OtlpSender {
   // without an answer to wait for (no connection, shutdown...): finish()
   // then carries on from that outcome without waiting.
   virtual bool start(std::string_view body, Clock::time_point deadline) noexcept = 0;
-  virtual OtlpSendOutcome finish() noexcept = 0;
+  // finish() gives up by `deadline` when that comes before start()'s; an
+  // answer that has already arrived is read whatever the time.
+  virtual OtlpSendOutcome finish(Clock::time_point deadline) noexcept = 0;
   // Makes a send() in flight (attempt or backoff sleep) return kAborted
   // promptly, and every later one at once. Any thread; idempotent.
   virtual void shutdown() noexcept = 0;
