@@ -8,9 +8,10 @@
 // waits in the socket's receive buffer, and the caller's thread is not woken
 // for it. shutdown() (any thread) sets a flag and posts a no-op to wake the
 // loop; the running call then closes the socket itself. A call that gives
-// up (deadline or shutdown) bumps `generation_`: operations of the abandoned request that
-// complete later (a resolve stuck in getaddrinfo cannot be cancelled) see the
-// mismatch and end without touching the caller's body or the socket.
+// up (deadline or shutdown) bumps `generation_`: operations of the abandoned
+// request that complete later (a resolve stuck in getaddrinfo cannot be
+// cancelled) see the mismatch and end without touching the caller's body or
+// the socket.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>

@@ -350,6 +350,15 @@ OtlpExporterOptions overlapped(OtlpExporterOptions o) {
   return o;
 }
 
+// An overlapped exporter whose first request `server` answers only after a
+// minute, with a 100 s attempt timeout: that answer stays unread.
+std::unique_ptr<SpanExporter> exporter_left_waiting(FakeHttpCollector& server) {
+  server.script({HttpReply{.delay = 60s}});
+  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
+  options.timeout = 100s;
+  return make_otlp_exporter(options);
+}
+
 std::size_t span_count(const otlp_test::HttpRequestRecord& r) {
   auto spans = otlp_test::spans_from_proto_bytes(r.body);
   EXPECT_TRUE(spans) << "request body does not decode";
@@ -501,10 +510,7 @@ TEST(OtlpExporterHttpOverlapped, AnswerThatArrivedIsReadAfterItsAttemptDeadline)
 
 TEST(OtlpExporterHttpOverlapped, FlushGivesUpOnAnUnansweredBatchByItsOwnDeadline) {
   FakeHttpCollector server;
-  server.script({HttpReply{.delay = 60s}});
-  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
-  options.timeout = 100s;
-  auto exporter = make_otlp_exporter(options);
+  auto exporter = exporter_left_waiting(server);
   CounterDelta counters;
   EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 100s), ExportResult::kSuccess);
   ASSERT_TRUE(server.wait_for_requests(1));
@@ -535,10 +541,7 @@ TEST(OtlpSenderHttp, SendWhileAnAnswerIsUnreadGetsItsOwnAnswer) {
 
 TEST(OtlpExporterHttpOverlapped, ShutdownWithAnAnswerUnreadEndsWithoutWaitingForIt) {
   FakeHttpCollector server;
-  server.script({HttpReply{.delay = 60s}});
-  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
-  options.timeout = 100s;
-  auto exporter = make_otlp_exporter(options);
+  auto exporter = exporter_left_waiting(server);
   CounterDelta counters;
   const auto far = Clock::now() + 50s;
   EXPECT_EQ(exporter->export_spans(make_spans(3), Clock::now() + 100s), ExportResult::kSuccess);
@@ -552,10 +555,7 @@ TEST(OtlpExporterHttpOverlapped, ShutdownWithAnAnswerUnreadEndsWithoutWaitingFor
 
 TEST(OtlpExporterHttpOverlapped, ShutdownInterruptsASettleWaitingForAnAnswer) {
   FakeHttpCollector server;
-  server.script({HttpReply{.delay = 60s}});
-  auto options = overlapped(test_options(OtlpProtocol::kHttpProtobuf, server.url()));
-  options.timeout = 100s;
-  auto exporter = make_otlp_exporter(options);
+  auto exporter = exporter_left_waiting(server);
   EXPECT_EQ(exporter->export_spans(make_spans(1), Clock::now() + 100s), ExportResult::kSuccess);
   ASSERT_TRUE(server.wait_for_requests(1));
   const auto far = Clock::now() + 50s;
